@@ -1,0 +1,1 @@
+//! stampede-dashboard
