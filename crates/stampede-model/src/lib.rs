@@ -8,6 +8,7 @@
 //! This crate is pure: no I/O, no clock, no async runtime, no serialisation format.
 
 mod actions;
+mod counter;
 mod error_class;
 mod http;
 mod ids;
@@ -26,6 +27,7 @@ pub use actions::{
     InteractionKind, JsonPathSource, LoopCondition, LoopKind, Match, MatchAction, MatchPattern,
     MatchWhen, Repeat, Request, SetDynVars, SetOption, Subst, Thinktime, Transaction, VarRef,
 };
+pub use counter::Counter;
 pub use error_class::ErrorClass;
 pub use http::{
     AddCookie, Authority, DigestParams, HttpHeader, HttpRequest, HttpVersion, Method, OAuth,
@@ -43,6 +45,7 @@ pub use options::{
     UserAgent,
 };
 pub use paths::{JsonPath, JsonStep, PathSyntaxError, XPath};
+pub use paths::xpath;
 pub use pattern::{Pattern, PatternError};
 pub use scenario::{
     Backend, DumpTraffic, Information, LogLevel, RequestInfo, RootOptions, Scenario, Session,
