@@ -1,0 +1,34 @@
+//! One module per command.
+
+mod explain;
+mod start;
+mod status;
+mod stop;
+mod validate;
+
+use crate::args::{Cli, Command};
+use anyhow::Result;
+use stampede_scenario::LoadOptions;
+use std::process::ExitCode;
+
+/// Exit status of a command that exists but is not available in this build.
+pub const EXIT_UNAVAILABLE: u8 = 3;
+
+/// Runs the command given on the command line.
+pub fn run(cli: &Cli) -> Result<ExitCode> {
+    let opts = LoadOptions {
+        exclude_tags: cli
+            .exclude_tags
+            .iter()
+            .filter(|t| !t.is_empty())
+            .cloned()
+            .collect(),
+    };
+    match &cli.command {
+        Command::Start => start::run(cli, &opts),
+        Command::Stop => stop::run(cli),
+        Command::Status => status::run(cli),
+        Command::Validate { files } => validate::run(cli, files, &opts),
+        Command::Explain { file } => explain::run(cli, file.as_deref(), &opts),
+    }
+}

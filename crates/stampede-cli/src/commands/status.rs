@@ -1,0 +1,15 @@
+//! `stampede status`.
+
+use crate::args::Cli;
+use anyhow::Result;
+use std::process::ExitCode;
+
+pub fn run(cli: &Cli) -> Result<ExitCode> {
+    let which = cli
+        .id
+        .as_deref()
+        .map(|i| format!(" with id `{i}`"))
+        .unwrap_or_default();
+    println!("Stampede is not running{which}.");
+    Ok(ExitCode::FAILURE)
+}

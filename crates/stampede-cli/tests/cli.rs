@@ -1,0 +1,181 @@
+//! The `stampede` binary: Tsung-style arguments, exit codes, where output goes.
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../stampede-scenario/tests/fixtures")
+        .join(name)
+}
+
+fn stampede(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stampede"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn help_shows_examples_and_version_flag_is_dash_v() {
+    let out = stampede(&["--help"]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    assert!(help.contains("stampede -f scenario.xml start"), "{help}");
+    assert!(help.contains("-x, --exclude-tags"), "{help}");
+    let out = stampede(&["-v"]);
+    assert!(out.status.success());
+    assert!(
+        text(&out.stdout).starts_with("stampede "),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn validate_valid_and_invalid_files() {
+    let good = fixture("rails_full.xml");
+    let bad = fixture("broken/servers.xml");
+    let out = stampede(&["validate", good.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("valid: "));
+    let out = stampede(&["validate", good.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(stdout.lines().nth(1).unwrap().starts_with("invalid: "));
+    assert!(stdout.contains("(2 errors)"), "{stdout}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("error[bad-port]: port 70000 is out of range"),
+        "{stderr}"
+    );
+    // Not a terminal: no colour.
+    assert!(!stderr.contains('\x1b'));
+}
+
+#[test]
+fn warnings_are_printed_for_valid_files() {
+    let out = stampede(&["validate", fixture("tsung_log_copy.xml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = stampede(&[
+        "-x",
+        "nothing",
+        "validate",
+        fixture("rails_full.xml").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("warning[unused-tag]"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("(1 warning)"));
+}
+
+#[test]
+fn explain_prints_the_summary_on_stdout() {
+    let out = stampede(&["explain", fixture("weighted_shop.xml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Sessions"), "{stdout}");
+    assert!(stdout.contains("buyer"), "{stdout}");
+    // The load-time warning goes to stderr too.
+    assert!(text(&out.stderr).contains("phase-never-starts"));
+    let out = stampede(&["explain", fixture("broken/phases.xml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).is_empty());
+}
+
+#[test]
+fn start_checks_the_scenario_then_says_running_is_not_available() {
+    let f = fixture("rails_full.xml");
+    let out = stampede(&[
+        "-f",
+        f.to_str().unwrap(),
+        "-n",
+        "-l",
+        "/tmp/unused",
+        "start",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("valid (4 session(s)"), "{stderr}");
+    assert!(stderr.contains("not available in this build"), "{stderr}");
+    let bad = fixture("broken/servers.xml");
+    let out = stampede(&["-f", bad.to_str().unwrap(), "start"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot run (2 errors)"));
+}
+
+#[test]
+fn dash_f_dash_reads_standard_input() {
+    let xml = std::fs::read(fixture("weighted_shop.xml")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stampede"))
+        .args(["-f", "-", "validate"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&xml).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("valid: <stdin>"));
+    assert!(
+        text(&out.stderr).contains("--> <stdin>:13:"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn default_scenario_file_is_looked_up_in_home() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_stampede"))
+            .args(args)
+            .env("HOME", home.path())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["validate"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains(".stampede/tsung.xml"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::create_dir(home.path().join(".tsung")).unwrap();
+    std::fs::copy(
+        fixture("weighted_shop.xml"),
+        home.path().join(".tsung/tsung.xml"),
+    )
+    .unwrap();
+    let out = run(&["validate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(".tsung/tsung.xml"));
+}
+
+#[test]
+fn stop_and_status_without_a_run() {
+    let out = stampede(&["stop"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("No Stampede run is in progress"));
+    let out = stampede(&["-i", "bench1", "status"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("not running with id `bench1`"));
+}
+
+#[test]
+fn bad_usage_exits_with_2() {
+    assert_eq!(stampede(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(stampede(&[]).status.code(), Some(2));
+}
