@@ -220,11 +220,11 @@ impl Method {
     }
 
     /// Whether Tsung sends the body, `Content-Type` and `Content-Length` with this method
-    /// (POST, PUT, PATCH, DELETE, PURGE and the WebDAV methods that carry XML). GET, HEAD and
-    /// OPTIONS never carry a body, even when `contents` is set.
+    /// (POST, PUT, PATCH, DELETE, PURGE and the WebDAV methods that carry XML). GET, HEAD,
+    /// OPTIONS and MKCOL never carry a body, even when `contents` is set.
     pub fn sends_body(self) -> bool {
         use Method::*;
-        !matches!(self, Get | Head | Options)
+        !matches!(self, Get | Head | Options | Mkcol)
     }
 
     /// A response to this method has no body whatever its headers say.
@@ -355,6 +355,8 @@ mod tests {
     fn body_methods() {
         assert!(!Method::Get.sends_body());
         assert!(Method::Delete.sends_body());
+        assert!(!Method::Mkcol.sends_body());
+        assert!(Method::Propfind.sends_body());
         assert_eq!(Method::from_token("VERSION-CONTROL"), Some(Method::VersionControl));
         assert_eq!(Method::from_token("get"), None);
     }

@@ -2,9 +2,9 @@
 //! are read before being set, and session shares.
 
 use crate::diagnostic::{Diags, did_you_mean};
-use crate::lower::{Lowered, VarEvent};
+use crate::lower::{Lowered, UseKind, VarEvent};
 use crate::source::{SourceMap, Span};
-use stampede_model::{Share, VarId, VarTable};
+use stampede_model::{ErrorClass, Share, VarId, VarTable};
 use std::collections::{HashMap, HashSet};
 
 pub(crate) fn run(lowered: &Lowered, sources: &SourceMap, diags: &mut Diags) {
@@ -37,20 +37,20 @@ fn variables(lowered: &Lowered, sources: &SourceMap, diags: &mut Diags) {
                 m.entry(v).or_insert(s);
                 m
             });
-        // Variables nothing sets.
-        let mut uses: Vec<(VarId, Span, usize)> = Vec::new();
+        // Variables nothing sets: Tsung runs the scenario anyway, so they are warnings.
+        let mut uses: Vec<(VarId, Span, &UseKind, usize)> = Vec::new();
         for e in events {
-            if let VarEvent::Use(v, s) = e
+            if let VarEvent::Use(v, s, kind) = e
                 && *v != VarTable::USERID
                 && !defs.contains_key(v)
             {
-                match uses.iter_mut().find(|(u, _, _)| u == v) {
-                    Some(entry) => entry.2 += 1,
-                    None => uses.push((*v, *s, 0)),
+                match uses.iter_mut().find(|(u, _, _, _)| u == v) {
+                    Some(entry) => entry.3 += 1,
+                    None => uses.push((*v, *s, kind, 0)),
                 }
             }
         }
-        for (v, span, more) in uses {
+        for (v, span, kind, more) in uses {
             let name = vars.name(v);
             let defined: Vec<&str> = defs
                 .keys()
@@ -64,14 +64,20 @@ fn variables(lowered: &Lowered, sources: &SourceMap, diags: &mut Diags) {
                      earlier request, or `<setdynvars>`"
                 ),
             };
+            let (what, note) = never_set(name, kind);
             let d = diags
-                .error(
+                .warning(
                     "undefined-variable",
                     span,
-                    format!("variable `{name}` is never set in session `{}`", session.name),
+                    format!(
+                        "variable `{name}` is never set in session `{}`: {what}",
+                        session.name
+                    ),
                 )
-                .help(help)
-                .note("at run time Tsung finds no value for it: `undefined` in a request, an error count in a condition or loop");
+                .help(help);
+            if let Some(note) = note {
+                d.note(note);
+            }
             if more > 0 {
                 d.note(format!("it is used {more} more time(s) in this session"));
             }
@@ -100,7 +106,7 @@ fn variables(lowered: &Lowered, sources: &SourceMap, diags: &mut Diags) {
                 VarEvent::Def(v, _) => {
                     defined.insert(*v);
                 }
-                VarEvent::Use(v, span) => {
+                VarEvent::Use(v, span, kind) => {
                     if *v == VarTable::USERID
                         || defined.contains(v)
                         || active.iter().any(|s| s.contains(v))
@@ -120,12 +126,56 @@ fn variables(lowered: &Lowered, sources: &SourceMap, diags: &mut Diags) {
                             ),
                         )
                         .note(format!(
-                            "it is first set at line {l}, column {c}; until then Tsung sends \
-                             `undefined`"
+                            "it is first set at line {l}, column {c}; until then {}",
+                            before_set(kind)
                         ));
                 }
             }
         }
+    }
+}
+
+/// What happens when a variable that nothing sets is read this way (the end of the
+/// message), and a note when there is more to say.
+fn never_set(name: &str, kind: &UseKind) -> (String, Option<String>) {
+    let counted = |class: ErrorClass, element: &str| {
+        (
+            format!("the `<{element}>` finds no value for it"),
+            Some(format!(
+                "each time a user gets here, an `{}` error is counted",
+                class.tsung_name()
+            )),
+        )
+    };
+    match kind {
+        UseKind::Subst => (
+            "Tsung sends the text `undefined` in its place".to_owned(),
+            None,
+        ),
+        UseKind::If => counted(ErrorClass::IfUndef, "if"),
+        UseKind::Repeat => counted(ErrorClass::RepeatUndef, "repeat"),
+        UseKind::Foreach => counted(ErrorClass::ForeachUndef, "foreach"),
+        UseKind::JsonFrom => (
+            "`sourcetype=\"jsonpath\"` has no JSON to read".to_owned(),
+            Some("Tsung crashed the user here".to_owned()),
+        ),
+        UseKind::Snippet => (
+            format!("`ts_dynvars:lookup({name}, DynVars)` returns `false`"),
+            Some(format!(
+                "a snippet that expects `{{ok, Value}}` fails there (counted as `{}`)",
+                ErrorClass::Eval.tsung_name()
+            )),
+        ),
+    }
+}
+
+/// What a read finds before the variable is first set.
+fn before_set(kind: &UseKind) -> &'static str {
+    match kind {
+        UseKind::Subst => "Tsung sends `undefined`",
+        UseKind::If | UseKind::Repeat | UseKind::Foreach => "the test finds no value",
+        UseKind::JsonFrom => "there is no JSON to read",
+        UseKind::Snippet => "`ts_dynvars:lookup` returns `false`",
     }
 }
 

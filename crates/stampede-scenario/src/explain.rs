@@ -2,10 +2,12 @@
 //! does, where variables come from, and what looks suspicious.
 
 use crate::Loaded;
+use crate::snippet;
+use crate::source::SourceMap;
 use stampede_model::{
-    Action, Arrivals, DynVarSource, Extractor, FileOrder, ForBound, HttpRequest, JsonPathSource,
-    LoopKind, MatchAction, MatchPattern, MatchWhen, RateSpec, Scenario, Segment, SetOption, Share,
-    SourceLocation, Template, Thinktime, Url, VarId, VarTable, WwwAuthenticate,
+    Action, Arrivals, DynVarSource, ErlCode, Extractor, FileOrder, ForBound, HttpRequest,
+    JsonPathSource, LoopKind, MatchAction, MatchPattern, MatchWhen, RateSpec, Scenario, Segment,
+    SetOption, Share, SourceLocation, Template, Thinktime, Url, VarId, VarTable, WwwAuthenticate,
 };
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -17,7 +19,7 @@ pub fn explain(loaded: &Loaded) -> String {
     let mut out = String::new();
     header(&mut out, loaded);
     load(&mut out, s);
-    sessions(&mut out, s);
+    sessions(&mut out, s, &loaded.sources);
     variables(&mut out, s);
     warnings(&mut out, loaded);
     out
@@ -351,7 +353,7 @@ fn shares_percent(s: &Scenario) -> Vec<f64> {
         .collect()
 }
 
-fn sessions(out: &mut String, s: &Scenario) {
+fn sessions(out: &mut String, s: &Scenario, sources: &SourceMap) {
     let _ = writeln!(out, "Sessions");
     let percents = shares_percent(s);
     for (session, pct) in s.sessions.iter().zip(percents) {
@@ -373,12 +375,12 @@ fn sessions(out: &mut String, s: &Scenario) {
             plural(t.requests, "request"),
             fmt_duration(t.think)
         );
-        outline(out, &session.actions, s, 2);
+        outline(out, &session.actions, s, sources, 2);
     }
     out.push('\n');
 }
 
-fn outline(out: &mut String, actions: &[Action], s: &Scenario, depth: usize) {
+fn outline(out: &mut String, actions: &[Action], s: &Scenario, sources: &SourceMap, depth: usize) {
     let pad = "  ".repeat(depth);
     let vars = &s.variables;
     for a in actions {
@@ -423,16 +425,27 @@ fn outline(out: &mut String, actions: &[Action], s: &Scenario, depth: usize) {
             }
             Action::Transaction(t) => {
                 let _ = writeln!(out, "{pad}transaction {}:", s.transaction_name(t.id));
-                outline(out, &t.body, s, depth + 1);
+                outline(out, &t.body, s, sources, depth + 1);
             }
             Action::SetDynVars(d) => {
                 let names: Vec<&str> = d.vars.iter().map(|v| vars.name(*v)).collect();
-                let _ = writeln!(
-                    out,
-                    "{pad}set {} ← {}",
-                    names.join(", "),
-                    source_text(&d.source, s)
-                );
+                if let DynVarSource::Eval { code } = &d.source {
+                    let lines = code_lines(code, sources);
+                    let _ = writeln!(
+                        out,
+                        "{pad}eval → {}: {} ({})",
+                        names.join(", "),
+                        snippet::summary(&code.source),
+                        plural(lines as f64, "line")
+                    );
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "{pad}set {} ← {}",
+                        names.join(", "),
+                        source_text(&d.source, s)
+                    );
+                }
             }
             Action::For(f) => {
                 let count = match for_count(&f.from, &f.to, f.incr) {
@@ -451,7 +464,7 @@ fn outline(out: &mut String, actions: &[Action], s: &Scenario, depth: usize) {
                     bound(&f.from, vars),
                     bound(&f.to, vars)
                 );
-                outline(out, &f.body, s, depth + 1);
+                outline(out, &f.body, s, sources, depth + 1);
             }
             Action::Repeat(r) => {
                 let kind = match r.condition.kind {
@@ -465,11 +478,11 @@ fn outline(out: &mut String, actions: &[Action], s: &Scenario, depth: usize) {
                     r.max_repeat,
                     condition(&r.condition.test, vars)
                 );
-                outline(out, &r.body, s, depth + 1);
+                outline(out, &r.body, s, sources, depth + 1);
             }
             Action::If(i) => {
                 let _ = writeln!(out, "{pad}if {}:", condition(&i.test, vars));
-                outline(out, &i.body, s, depth + 1);
+                outline(out, &i.body, s, sources, depth + 1);
             }
             Action::Foreach(f) => {
                 let filter = match &f.filter {
@@ -483,7 +496,7 @@ fn outline(out: &mut String, actions: &[Action], s: &Scenario, depth: usize) {
                     vars.name(f.var),
                     vars.name(f.list)
                 );
-                outline(out, &f.body, s, depth + 1);
+                outline(out, &f.body, s, sources, depth + 1);
             }
             Action::ChangeType(c) => {
                 let _ = writeln!(
@@ -641,12 +654,7 @@ fn source_text(src: &DynVarSource, s: &Scenario) -> String {
         }
         DynVarSource::Erlang { callback } => format!("{callback}()"),
         DynVarSource::Eval { code } => {
-            let n = code.source.lines().count();
-            format!(
-                "Erlang code (line {}, {n} line{})",
-                code.location.line,
-                if n == 1 { "" } else { "s" }
-            )
+            format!("Erlang code: {}", snippet::summary(&code.source))
         }
         DynVarSource::JsonPath { from, path } => {
             let p = match path {
@@ -686,6 +694,26 @@ fn short(s: &str, max: usize) -> String {
         t.push('…');
         t
     }
+}
+
+/// How many lines a snippet has: the lines of the scenario file its `code` attribute spans, or
+/// its own lines when it has more (written with `&#10;`).
+fn code_lines(code: &ErlCode, sources: &SourceMap) -> usize {
+    let loc = code.location;
+    let in_file = sources.file(loc.file).and_then(|f| {
+        let line_start = f.line_start(loc.line);
+        let rest = f.text.get(line_start..)?;
+        let col = (loc.column as usize).saturating_sub(1);
+        let start = line_start + rest.char_indices().nth(col).map(|(i, _)| i)?;
+        let quote = f.text.get(..start)?.chars().next_back()?;
+        if quote != '"' && quote != '\'' {
+            return None;
+        }
+        let len = f.text.get(start..)?.find(quote)?;
+        Some(f.text.get(start..start + len)?.matches('\n').count() + 1)
+    });
+    let own = code.source.lines().count().max(1);
+    in_file.map_or(own, |n| n.max(own))
 }
 
 /// Where each variable is set and read, by line.
@@ -877,9 +905,19 @@ fn collect_vars(actions: &[Action], table: &mut BTreeMap<VarId, VarUse>, s: &Sce
             Action::Thinktime(_) => {}
             Action::Transaction(t) => collect_vars(&t.body, table, s),
             Action::SetDynVars(d) => {
-                if let DynVarSource::JsonPath { from, .. } = &d.source {
-                    let text = line_text(s, d.location);
-                    note_use(table, *from, UsePlace::Line(&text));
+                let text = line_text(s, d.location);
+                match &d.source {
+                    DynVarSource::JsonPath { from, .. } => {
+                        note_use(table, *from, UsePlace::Line(&text));
+                    }
+                    DynVarSource::Eval { code } => {
+                        for lookup in snippet::dynvar_lookups(&code.source) {
+                            if let Some(v) = s.variables.get(&lookup.name) {
+                                note_use(table, v, UsePlace::Line(&text));
+                            }
+                        }
+                    }
+                    _ => {}
                 }
                 let what = match &d.source {
                     DynVarSource::RandomNumber { .. } => "random_number",
@@ -893,10 +931,11 @@ fn collect_vars(actions: &[Action], table: &mut BTreeMap<VarId, VarUse>, s: &Sce
                     DynVarSource::Value { .. } => "value",
                 };
                 for v in &d.vars {
-                    table.entry(*v).or_default().set.push(format!(
-                        "setdynvars {what} (line {})",
-                        line_text(s, d.location)
-                    ));
+                    table
+                        .entry(*v)
+                        .or_default()
+                        .set
+                        .push(format!("setdynvars {what} (line {text})"));
                 }
             }
             Action::For(f) => {

@@ -2,7 +2,8 @@
 //!
 //! [`load_file`] reads a scenario exactly as Tsung does (DOCTYPE never fetched, external
 //! entities spliced in, Tsung's code defaults and substitution rules), checks it against
-//! Tsung's grammar and semantics, and either returns a [`stampede_model::Scenario`] with the
+//! Tsung's grammar and semantics (Erlang snippets are compiled with `stampede_erl`, their
+//! problems placed on the file's lines), and either returns a [`stampede_model::Scenario`] with the
 //! warnings found, or every problem at once as [`Diagnostic`]s with file, line, column and
 //! advice. [`render`] turns diagnostics into compiler-style text; [`explain`] describes what a
 //! loaded scenario will do.
@@ -27,6 +28,7 @@ mod explain;
 mod lower;
 mod render;
 mod schema;
+mod snippet;
 mod source;
 mod xml;
 

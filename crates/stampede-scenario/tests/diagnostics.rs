@@ -41,6 +41,7 @@ broken!(
     include_error,
     servers,
     proxy,
+    snippets,
 );
 
 #[test]
@@ -66,6 +67,7 @@ fn every_broken_fixture_has_a_snapshot_test() {
         "requests",
         "servers",
         "shares",
+        "snippets",
         "structure_order",
         "structure_typos",
         "unclosed",

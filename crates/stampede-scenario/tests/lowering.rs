@@ -566,3 +566,60 @@ fn proxy_mode_with_an_absolute_first_url() {
     assert!(l.scenario.options.http_use_server_as_proxy);
     assert!(l.warnings.is_empty());
 }
+
+#[test]
+fn mkcol_carries_no_body_like_get() {
+    // Tsung builds MKCOL requests without a body (ts_webdav), and sends If-Modified-Since
+    // with them as with GET.
+    let xml = scenario(
+        "",
+        r#"<request><http url="/dav/new/" method="MKCOL" contents="x" if_modified_since="Sat, 01 Jan 2000 00:00:00 GMT"/></request>
+        <request><http url="/dav/new/" method="PROPFIND" contents="&lt;propfind/&gt;"/></request>"#,
+    )
+    .replace("ts_http", "ts_webdav");
+    let l = xml_ok(&xml);
+    assert_eq!(warning_codes(&l), ["body-not-sent"]);
+    assert!(
+        l.warnings[0]
+            .message
+            .starts_with("MKCOL requests carry no body")
+    );
+    let reqs = requests(&l.scenario);
+    assert!(!reqs[0].http.method.sends_body());
+    assert!(reqs[1].http.method.sends_body());
+}
+
+#[test]
+fn client_certificates_are_refused() {
+    let f = xml_err(&scenario(
+        "",
+        r#"<set_option name="certificate"><certificate certfile="/etc/ssl/client.pem" keyfile="/etc/ssl/client.key"/></set_option>"#,
+    ));
+    assert_eq!(error_codes(&f), ["unsupported"]);
+    assert!(
+        f.diagnostics[0]
+            .message
+            .starts_with("client certificates are not supported yet")
+    );
+    assert_eq!(
+        f.sources.slice(f.diagnostics[0].span.unwrap()),
+        "name=\"certificate\""
+    );
+}
+
+#[test]
+fn a_variable_nothing_sets_is_a_warning_naming_what_is_sent() {
+    let l = xml_ok(&scenario(
+        "",
+        r#"<request><dyn_variable name="community_id" re="id=([0-9]+)"/><http url="/"/></request>
+        <request subst="true"><http url="/communities/%%_comunity_id%%/edit"/></request>"#,
+    ));
+    assert_eq!(warning_codes(&l), ["undefined-variable"]);
+    let w = &l.warnings[0];
+    assert_eq!(
+        w.message,
+        "variable `comunity_id` is never set in session `s`: Tsung sends the text `undefined` in its place"
+    );
+    assert_eq!(w.help.as_deref(), Some("did you mean `community_id`?"));
+    assert_eq!(l.sources.slice(w.span.unwrap()), "%%_comunity_id%%");
+}

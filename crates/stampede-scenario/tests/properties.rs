@@ -195,6 +195,8 @@ const VALUES: &[&str] = &[
     "server",
     "jsonpath",
     "fun(X) -> X end.",
+    "fun({_, D}) ->\n {ok, V} = ts_dynvars:lookup(x, D),\n V ++ \"é\" end.",
+    "fun(_) -> os:cmd('ls' end.",
     "ts_digest:md5hex",
     "tcp",
     "ssl",

@@ -1,7 +1,7 @@
 //! The action tree of a session: thinktimes, transactions, loops, conditions, options.
 
 use super::text::{Mode, Place, has_markers};
-use super::{Lower, VarEvent};
+use super::{Lower, UseKind, VarEvent};
 use crate::erlang;
 use crate::source::Span;
 use crate::xml::Element;
@@ -283,7 +283,7 @@ impl Lower<'_> {
             _ => (raw, None),
         };
         let id = self.var(name, span);
-        self.events.push(VarEvent::Use(id, span));
+        self.events.push(VarEvent::Use(id, span, UseKind::If));
         Some(VarRef { var: id, index })
     }
 
@@ -313,7 +313,8 @@ impl Lower<'_> {
         }
         let cond_var = self.atom_var(last, "var", "the variable of a loop condition");
         if let Some(v) = cond_var {
-            self.events.push(VarEvent::Use(v, last.value_span("var")));
+            self.events
+                .push(VarEvent::Use(v, last.value_span("var"), UseKind::Repeat));
         }
         self.events
             .push(VarEvent::Def(counter, el.value_span("name")));
@@ -343,7 +344,8 @@ impl Lower<'_> {
         let var = self.atom_var(el, "name", "a `foreach` variable");
         let list = self.atom_var(el, "in", "a `foreach` list");
         if let Some(l) = list {
-            self.events.push(VarEvent::Use(l, el.value_span("in")));
+            self.events
+                .push(VarEvent::Use(l, el.value_span("in"), UseKind::Foreach));
         }
         let filter = match (el.attr("include"), el.attr("exclude")) {
             (Some(inc), ex) => {
@@ -514,30 +516,22 @@ impl Lower<'_> {
                 ))))
             }
             "certificate" => {
-                let Some(cert) = el.child("certificate") else {
-                    self.diags
-                        .error(
-                            "missing-element",
-                            el.name_span,
-                            "`<set_option name=\"certificate\">` needs a `<certificate>` child",
-                        )
-                        .note("Tsung stops with an error without it");
-                    return None;
-                };
-                let mut field = |n: &str| {
-                    cert.attr(n)
-                        .map(|a| self.template_in(&a.value, &Place::Attr(a), Mode::Subst, n))
-                };
-                let cacertfile = field("cacertfile");
-                let keyfile = field("keyfile");
-                let keypass = field("keypass");
-                let certfile = field("certfile");
-                Some(Action::SetOption(SetOption::Certificate {
-                    cacertfile,
-                    keyfile,
-                    keypass,
-                    certfile,
-                }))
+                self.diags
+                    .error(
+                        "unsupported",
+                        el.attr_span("name"),
+                        "client certificates are not supported yet: `<set_option \
+                         name=\"certificate\">` cannot be honoured",
+                    )
+                    .help(
+                        "remove this element if the server does not require a client \
+                         certificate",
+                    )
+                    .note(
+                        "Stampede's HTTP client cannot present a client certificate; running \
+                         without it would test something else",
+                    );
+                None
             }
             other => {
                 self.diags
@@ -546,7 +540,7 @@ impl Lower<'_> {
                         el.value_span("name"),
                         format!("`{other}` cannot be set inside a session"),
                     )
-                    .help("a session can set `rate_limit`, `connect_timeout` or `certificate`")
+                    .help("a session can set `rate_limit` or `connect_timeout`")
                     .note("Tsung stops with an error on other names");
                 None
             }

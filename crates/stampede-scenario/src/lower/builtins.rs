@@ -1,73 +1,122 @@
-//! The Erlang functions a scenario may call without Erlang: `%%module:function%%` markers,
-//! `setdynvars sourcetype="erlang" callback=…` and `match apply_to_content=…`.
+//! The Erlang functions a scenario may name without Erlang code: `%%module:function%%`
+//! markers, `setdynvars sourcetype="erlang" callback=…` and `match apply_to_content=…`.
+//! What exists is `stampede_erl`'s to say: [`stampede_erl::check_callback`] for callbacks,
+//! [`stampede_erl::builtin_functions`] for content transforms.
 
 use super::Lower;
 use crate::diagnostic::did_you_mean;
 use crate::source::Span;
 use stampede_model::ModFun;
 
-/// Functions callable from markers and `callback=`, called with `{Pid, DynVars}` as Tsung
-/// does.
-pub(crate) const CALLABLE: &[(&str, &str)] = &[
-    ("ts_user_server", "get_unique_id"),
-    ("ts_user_server", "get_really_unique_id"),
-    ("ts_file_server", "get_next_line"),
-    ("ts_file_server", "get_random_line"),
-    ("ts_file_server", "get_all_lines"),
-];
-
-/// Functions accepted by `match apply_to_content`.
-pub(crate) const CONTENT_TRANSFORMS: &[(&str, &str)] = &[("ts_digest", "md5hex")];
-
-fn list(fns: &[(&str, &str)]) -> String {
-    fns.iter()
+/// `a:b, c:d` for messages.
+fn list<'a>(fns: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    fns.into_iter()
         .map(|(m, f)| format!("{m}:{f}"))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
+/// Whether any built-in function lives in `module`.
+fn module_known(module: &str) -> bool {
+    stampede_erl::builtin_functions().any(|(m, _, _)| m == module)
+}
+
+/// The built-ins of `ts_digest` that take one argument: the transforms Tsung provides.
+fn digest_transforms() -> Vec<(&'static str, &'static str)> {
+    let mut v: Vec<(&str, &str)> = stampede_erl::builtin_functions()
+        .filter(|(m, _, a)| *m == "ts_digest" && *a == 1)
+        .map(|(m, f, _)| (m, f))
+        .collect();
+    v.dedup();
+    v
+}
+
 impl Lower<'_> {
-    /// Checks that `module:function` is a built-in of `table`. Reports and returns `None`
-    /// otherwise. `what` names the place for messages.
-    pub(crate) fn builtin(
+    /// Checks a `%%module:function%%` marker or a `callback="module:function"`: the function
+    /// must be one `stampede_erl` can call with `{Pid, DynVars}`. Reports and returns `None`
+    /// otherwise.
+    pub(crate) fn callback(&mut self, module: &str, function: &str, span: Span) -> Option<ModFun> {
+        match stampede_erl::check_callback(module, function) {
+            Ok(()) => {
+                if module == "ts_file_server" {
+                    self.needs_default_file_server(span, &format!("{module}:{function}"));
+                }
+                Some(ModFun {
+                    module: module.into(),
+                    function: function.into(),
+                })
+            }
+            Err(e) => {
+                let available = format!(
+                    "available as `%%module:function%%` and `callback=`: {}",
+                    list(stampede_erl::callbacks().iter().copied())
+                );
+                let known = module_known(module);
+                let exists =
+                    stampede_erl::builtin_functions().any(|(m, f, _)| m == module && f == function);
+                let help = match e.help {
+                    // A misspelt function of a known module: the suggestion says it all.
+                    Some(h) if known && !exists => h,
+                    Some(h) => format!("{h}\n{available}"),
+                    None => available,
+                };
+                let code = if known {
+                    "unknown-function"
+                } else {
+                    "erlang-module"
+                };
+                self.diags.error(code, span, e.message).help(help);
+                None
+            }
+        }
+    }
+
+    /// Checks `apply_to_content="module:function"`: Tsung applies the function to the
+    /// response body, so it must be a built-in of one argument (`ts_digest:md5hex`, …).
+    pub(crate) fn content_transform(
         &mut self,
         module: &str,
         function: &str,
         span: Span,
-        table: &[(&str, &str)],
     ) -> Option<ModFun> {
-        let help = if table == CONTENT_TRANSFORMS {
-            "the only transform Stampede provides is `ts_digest:md5hex`".to_owned()
-        } else {
-            "compute the value another way, e.g. with `<setdynvars>` (random_number, \
-             random_string, file, eval), and use `%%_name%%`"
-                .to_owned()
-        };
-        if table.contains(&(module, function)) {
-            if module == "ts_file_server" {
-                self.needs_default_file_server(span, &format!("{module}:{function}"));
-            }
+        let arities: Vec<u8> = stampede_erl::builtin_functions()
+            .filter(|(m, f, _)| *m == module && *f == function)
+            .map(|(_, _, a)| a)
+            .collect();
+        if arities.contains(&1) {
             return Some(ModFun {
                 module: module.into(),
                 function: function.into(),
             });
         }
-        let modules: Vec<&str> = table.iter().map(|(m, _)| *m).collect();
-        if modules.contains(&module) {
-            let fns: Vec<&str> = table
-                .iter()
-                .filter(|(m, _)| *m == module)
-                .map(|(_, f)| *f)
+        let transforms = list(digest_transforms());
+        let available =
+            format!("transforms: {transforms}, or any built-in function of one argument");
+        if !arities.is_empty() {
+            self.diags
+                .error(
+                    "unknown-function",
+                    span,
+                    format!(
+                        "`{module}:{function}` cannot transform the response: it does not take \
+                         one argument"
+                    ),
+                )
+                .help(available);
+        } else if module_known(module) {
+            let in_module: Vec<&str> = stampede_erl::builtin_functions()
+                .filter(|(m, _, a)| *m == module && *a == 1)
+                .map(|(_, f, _)| f)
                 .collect();
-            let help = match did_you_mean(function, fns.iter().copied()) {
+            let help = match did_you_mean(function, in_module) {
                 Some(f) => format!("did you mean `{module}:{f}`?"),
-                None => format!("built-in functions: {}", list(table)),
+                None => available,
             };
             self.diags
                 .error(
                     "unknown-function",
                     span,
-                    format!("`{module}:{function}` is not a built-in function"),
+                    format!("function `{module}:{function}` does not exist"),
                 )
                 .help(help);
         } else {
@@ -76,13 +125,13 @@ impl Lower<'_> {
                     "erlang-module",
                     span,
                     format!(
-                        "module `{module}` is not available: Stampede runs only built-in \
-                         functions ({})",
-                        list(table)
+                        "module `{module}` is not available in scenarios (needed by \
+                         `{module}:{function}`)"
                     ),
                 )
-                .help(help)
-                .note("Stampede does not run Erlang modules; it provides the functions listed above itself");
+                .help(format!(
+                    "Stampede cannot load compiled Erlang modules\n{available}"
+                ));
         }
         None
     }

@@ -1,13 +1,12 @@
 //! `<setdynvars>`: variables set from random values, files, built-in functions, Erlang
 //! snippets, JSON held in other variables, or constants.
 
-use super::builtins::CALLABLE;
 use super::text::{Place, has_markers};
-use super::{Lower, VarEvent};
+use super::{Lower, UseKind, VarEvent};
 use crate::diagnostic::did_you_mean;
 use crate::erlang;
 use crate::xml::Element;
-use stampede_model::{DynVarSource, ErlCode, FileOrder, JsonPath, JsonPathSource, SetDynVars};
+use stampede_model::{DynVarSource, FileOrder, JsonPath, JsonPathSource, SetDynVars};
 
 impl Lower<'_> {
     pub(crate) fn setdynvars(&mut self, el: &Element) -> Option<SetDynVars> {
@@ -75,7 +74,7 @@ impl Lower<'_> {
                     return None;
                 };
                 let (m, f, span) = (m.to_owned(), f.to_owned(), a.value_span);
-                self.builtin(&m, &f, span, CALLABLE)
+                self.callback(&m, &f, span)
                     .map(|callback| DynVarSource::Erlang { callback })
             }
             "eval" => {
@@ -89,12 +88,7 @@ impl Lower<'_> {
                         .note("Tsung stops with an error without it");
                     return None;
                 };
-                Some(DynVarSource::Eval {
-                    code: ErlCode {
-                        source: a.value.as_str().into(),
-                        location: self.loc(a.value_span),
-                    },
-                })
+                self.eval_code(a).map(|code| DynVarSource::Eval { code })
             }
             "file" | "local_file" => {
                 let local = kind == "local_file";
@@ -219,7 +213,8 @@ impl Lower<'_> {
                 };
                 let from_span = el.value_span("from");
                 let from = self.var(&from, from_span);
-                self.events.push(VarEvent::Use(from, from_span));
+                self.events
+                    .push(VarEvent::Use(from, from_span, UseKind::JsonFrom));
                 let Some(a) = el.attr("jsonpath") else {
                     self.diags.error(
                         "missing-attribute",

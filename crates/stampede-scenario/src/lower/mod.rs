@@ -5,6 +5,7 @@ mod actions;
 mod attrs;
 mod builtins;
 mod dynvars;
+mod eval;
 mod infra;
 mod load;
 mod options;
@@ -31,11 +32,28 @@ pub(crate) use sessions::SessionEntry;
 pub(crate) enum VarEvent {
     /// The variable gets a value here.
     Def(VarId, Span),
-    /// The variable is read here.
-    Use(VarId, Span),
+    /// The variable is read here, in this way.
+    Use(VarId, Span, UseKind),
     /// A loop body starts (its definitions are visible to its own earlier uses).
     LoopStart,
     LoopEnd,
+}
+
+/// How a variable is read: what happens when nothing has set it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum UseKind {
+    /// Substituted as `%%_name%%`: the text `undefined` takes its place.
+    Subst,
+    /// Tested by `<if>`: an `error_if_undef` is counted.
+    If,
+    /// Tested by the `<while>`/`<until>` of a `<repeat>`: an `error_repeat_undef` is counted.
+    Repeat,
+    /// The list of a `<foreach>`: an `error_foreach_undef` is counted.
+    Foreach,
+    /// The JSON text of `<setdynvars sourcetype="jsonpath" from=…>`.
+    JsonFrom,
+    /// Read by an Erlang snippet with `ts_dynvars:lookup(name, DynVars)`: it gets `false`.
+    Snippet,
 }
 
 /// The result of lowering, before the whole-scenario checks.

@@ -1,7 +1,6 @@
 //! `<request>`: its `<match>` checks, `<dyn_variable>` extractions and the `<http>` element,
 //! with substitution exactly where Tsung substitutes (`ts_http:subst/3`).
 
-use super::builtins::CONTENT_TRANSFORMS;
 use super::text::{Mode, Place, has_markers};
 use super::{Lower, VarEvent};
 use crate::erlang;
@@ -159,9 +158,15 @@ impl Lower<'_> {
                 .warning(
                     "body-not-sent",
                     el.attr_span(attr),
-                    format!("{} requests carry no body: the contents are not sent", m.as_str()),
+                    format!(
+                        "{} requests carry no body: the contents are not sent",
+                        m.as_str()
+                    ),
                 )
-                .note("Tsung sends a body only with POST, PUT, PATCH, DELETE, PURGE and WebDAV methods");
+                .note(
+                    "Tsung sends a body only with POST, PUT, PATCH, DELETE, PURGE and the WebDAV \
+                     methods other than MKCOL",
+                );
         }
         let content_type = el
             .attr("content_type")
@@ -171,7 +176,6 @@ impl Lower<'_> {
             .map(|a| self.template(a, Mode::Never, "if_modified_since"));
         if let (Some(m), Some(_)) = (method, &if_modified_since)
             && m.sends_body()
-            && m != Method::Mkcol
         {
             self.diags
                 .warning(
@@ -484,7 +488,7 @@ impl Lower<'_> {
                 let (m, f) = a.value.split_once(':').unwrap_or((a.value.as_str(), ""));
                 let span = a.value_span;
                 let (m, f) = (m.to_owned(), f.to_owned());
-                Some(self.builtin(&m, &f, span, CONTENT_TRANSFORMS)?)
+                Some(self.content_transform(&m, &f, span)?)
             }
         };
         let raw = el.first_text().map(|t| t.text.as_str()).unwrap_or("");

@@ -1,8 +1,7 @@
 //! Turning attribute text into [`Template`]s: substitution only where Tsung substitutes, and
 //! the bytes Tsung puts on the wire (ISO-8859-1).
 
-use super::builtins::CALLABLE;
-use super::{Lower, VarEvent};
+use super::{Lower, UseKind, VarEvent};
 use crate::source::Span;
 use crate::xml::Attr;
 use stampede_model::template::{RawSegment, split_markers};
@@ -137,7 +136,7 @@ impl Lower<'_> {
                         continue;
                     }
                     let id = self.var(&name, span);
-                    self.events.push(VarEvent::Use(id, span));
+                    self.events.push(VarEvent::Use(id, span, UseKind::Subst));
                     out.push(Segment::Var(id));
                 }
                 RawSegment::Call {
@@ -148,7 +147,7 @@ impl Lower<'_> {
                     let span = place.span(start, start + module.len() + function.len() + 5);
                     let m = String::from_utf8_lossy(module).into_owned();
                     let f = String::from_utf8_lossy(function).into_owned();
-                    if let Some(mf) = self.builtin(&m, &f, span, CALLABLE) {
+                    if let Some(mf) = self.callback(&m, &f, span) {
                         out.push(Segment::Call(mf));
                     }
                 }

@@ -69,6 +69,41 @@ impl Attr {
         }
     }
 
+    /// Like [`Attr::span_of`], but the span ends after the whole reference (`&quot;`, `&#10;`,
+    /// an entity) that produced the last character of `start..end`, so a caret covers it.
+    /// `source` is the text of the attribute's file.
+    pub fn source_span(&self, start: usize, end: usize, source: &str) -> Span {
+        let file = self.value_span.file;
+        let s = self.map.source(start, self.value_span);
+        let last = self
+            .value
+            .get(start..end)
+            .and_then(|t| t.char_indices().next_back())
+            .map(|(i, _)| start + i);
+        let Some(last) = last else {
+            return Span {
+                file,
+                start: s,
+                end: s,
+            };
+        };
+        let l = self.map.source(last, self.value_span) as usize;
+        let raw_end = match source.get(l..) {
+            Some(rest) if rest.starts_with('&') => rest.find(';').map_or(l + 1, |k| l + k + 1),
+            Some(rest) => l + rest.chars().next().map_or(0, char::len_utf8),
+            None => l,
+        };
+        let e = u32::try_from(raw_end)
+            .unwrap_or(u32::MAX)
+            .min(self.value_span.end)
+            .max(s);
+        Span {
+            file,
+            start: s,
+            end: e,
+        }
+    }
+
     /// Replaces the value by a trimmed/collapsed one (DTD normalisation of tokenised
     /// attribute types), keeping positions approximately right.
     pub fn collapse_whitespace(&mut self) {

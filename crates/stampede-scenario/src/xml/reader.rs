@@ -801,6 +801,29 @@ mod tests {
     }
 
     #[test]
+    fn attribute_value_positions_survive_references_and_line_breaks() {
+        let xml = "<a code=\"x &quot;y&quot;\n  z&#10;w &amp;\"/>";
+        let (doc, d, src) = parse(xml);
+        assert!(d.is_empty(), "{d:?}");
+        let root = doc.root.unwrap();
+        let attr = root.attr("code").unwrap();
+        assert_eq!(attr.value, "x \"y\"   z\nw &");
+        let text = &src.file(0).unwrap().text;
+        let v = &attr.value;
+        let span = |start: usize, end: usize| attr.source_span(start, end, text);
+        let q = v.find('"').unwrap();
+        assert_eq!(src.slice(span(q, q + 3)), "&quot;y&quot;");
+        let z = v.find('z').unwrap();
+        assert_eq!(src.line_col(span(z, z + 1)), (2, 3));
+        let w = v.find('w').unwrap();
+        assert_eq!(src.slice(span(w, w + 1)), "w");
+        assert_eq!(src.slice(span(v.len() - 1, v.len())), "&amp;");
+        let point = span(w, w);
+        assert!(point.is_empty());
+        assert_eq!(point.start as usize, text.find("w &").unwrap());
+    }
+
+    #[test]
     fn text_cdata_and_refs_merge() {
         let (doc, d, _) = parse("<a>x&#10;<![CDATA[<y>]]>&lt;z<!-- c -->w</a>");
         assert!(d.is_empty(), "{d:?}");
