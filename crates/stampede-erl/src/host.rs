@@ -61,6 +61,13 @@ pub trait Host {
     /// A random line of a file server (`None` file id: the `default` file).
     fn random_line(&mut self, file_id: Option<&str>) -> Option<Vec<u8>>;
 
+    /// Every line of a file server, in order (`None` file id: the `default` file), for
+    /// `ts_file_server:get_all_lines`. `None` when there is no such file.
+    fn all_lines(&mut self, file_id: Option<&str>) -> Option<Vec<Vec<u8>>> {
+        let _ = file_id;
+        None
+    }
+
     /// The contents of a file named by a snippet. Relative paths are relative to the scenario;
     /// a path outside the scenario's directory must give [`FileError::AccessDenied`]
     /// ([`sandbox_path`] does that check).
@@ -203,6 +210,10 @@ impl Host for TestHost {
         }
         let r = (self.random_u64() % n as u64) as usize;
         self.lines.get(id).and_then(|l| l.get(r)).cloned()
+    }
+
+    fn all_lines(&mut self, file_id: Option<&str>) -> Option<Vec<Vec<u8>>> {
+        self.lines.get(file_id.unwrap_or("default")).cloned()
     }
 
     fn read_file(&self, path: &str) -> Result<Vec<u8>, FileError> {

@@ -187,6 +187,7 @@ pub fn callbacks() -> &'static [(&'static str, &'static str)] {
         ("ts_user_server", "get_really_unique_id"),
         ("ts_file_server", "get_next_line"),
         ("ts_file_server", "get_random_line"),
+        ("ts_file_server", "get_all_lines"),
     ]
 }
 

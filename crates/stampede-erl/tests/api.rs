@@ -91,6 +91,12 @@ fn builtin_file_server_lines() {
     .unwrap();
     let v = s.call(&mut host, &Limits::default()).unwrap();
     assert_eq!(v.to_pretty(), "{{ok,<<\"user2;pw2\">>},{ok,<<\"u;p\">>}}");
+    // get_all_lines: the list itself as a substitution, {ok, List} with a file id.
+    let v = call_builtin("ts_file_server", "get_all_lines", &mut host).unwrap();
+    assert_eq!(v.to_pretty(), "[<<\"user1;pw1\">>,<<\"user2;pw2\">>]");
+    let s = compile("fun(_) -> ts_file_server:get_all_lines(users) end.").unwrap();
+    let v = s.call(&mut host, &Limits::default()).unwrap();
+    assert_eq!(v.to_pretty(), "{ok,[<<\"u;p\">>]}");
     let s = compile("fun(_) -> ts_file_server:get_random_line(nofile) end.").unwrap();
     assert!(matches!(
         s.call(&mut host, &Limits::default()),

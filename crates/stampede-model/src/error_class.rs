@@ -218,5 +218,4 @@ mod tests {
             assert_eq!(e.index(), i);
         }
     }
-
 }

@@ -93,7 +93,8 @@ impl Authority {
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    if s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    if s.len() >= prefix.len()
+        && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
     {
         Some(&s[prefix.len()..])
     } else {
@@ -279,10 +280,7 @@ pub struct HttpHeader {
 /// `<www_authenticate>`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum WwwAuthenticate {
-    Basic {
-        userid: Template,
-        passwd: Template,
-    },
+    Basic { userid: Template, passwd: Template },
     Digest(DigestParams),
 }
 
@@ -357,7 +355,10 @@ mod tests {
         assert!(Method::Delete.sends_body());
         assert!(!Method::Mkcol.sends_body());
         assert!(Method::Propfind.sends_body());
-        assert_eq!(Method::from_token("VERSION-CONTROL"), Some(Method::VersionControl));
+        assert_eq!(
+            Method::from_token("VERSION-CONTROL"),
+            Some(Method::VersionControl)
+        );
         assert_eq!(Method::from_token("get"), None);
     }
 }

@@ -44,8 +44,8 @@ pub use options::{
     FileServer, Options, PortRange, RateLimit, SocketOptions, SslOptions, ThinktimeDefault,
     UserAgent,
 };
-pub use paths::{JsonPath, JsonStep, PathSyntaxError, XPath};
 pub use paths::xpath;
+pub use paths::{JsonPath, JsonStep, PathSyntaxError, XPath};
 pub use pattern::{Pattern, PatternError};
 pub use scenario::{
     Backend, DumpTraffic, Information, LogLevel, RequestInfo, RootOptions, Scenario, Session,

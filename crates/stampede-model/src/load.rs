@@ -80,7 +80,11 @@ impl Arrivals {
     /// `round(duration × rate)`, capped by `maxnumber`, as Tsung computes it.
     pub fn expected_users(&self, duration: Duration) -> u64 {
         let n = (duration.as_secs_f64() * self.rate_per_second).round();
-        let n = if n.is_finite() && n > 0.0 { n as u64 } else { 0 };
+        let n = if n.is_finite() && n > 0.0 {
+            n as u64
+        } else {
+            0
+        };
         match self.maxnumber {
             Some(m) => n.min(m),
             None => n,

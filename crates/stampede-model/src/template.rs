@@ -139,7 +139,10 @@ impl Template {
 pub enum RawSegment<'a> {
     Literal(&'a [u8]),
     /// `%%_name%%`; `start` is the byte offset of the opening `%%`.
-    Var { name: &'a [u8], start: usize },
+    Var {
+        name: &'a [u8],
+        start: usize,
+    },
     /// `%%module:function%%`.
     Call {
         module: &'a [u8],
@@ -147,7 +150,9 @@ pub enum RawSegment<'a> {
         start: usize,
     },
     /// A marker opened at `start` and never closed: Tsung drops everything from there on.
-    Unterminated { start: usize },
+    Unterminated {
+        start: usize,
+    },
 }
 
 /// Splits text at `%%` markers with Tsung's rules (see the module docs).

@@ -49,6 +49,21 @@ pub(crate) static BIFS: &[Bif] = &[
         file_call(c, &a[0], true)
     })
     .dynvars(),
+    b("ts_file_server", "get_all_lines", 0, |c, _| {
+        all_lines(c, None, true)
+    }),
+    b("ts_file_server", "get_all_lines", 1, |c, a| match &a[0] {
+        Value::Tuple(t) if t.len() == 2 && matches!(t[0], Value::Pid(_)) => {
+            all_lines(c, None, false)
+        }
+        Value::Atom(a) if a.as_str() == "default" => all_lines(c, None, true),
+        Value::Atom(a) => {
+            let id = a.as_str().to_string();
+            all_lines(c, Some(&id), true)
+        }
+        _ => Err(function_clause()),
+    })
+    .dynvars(),
     b("ts_digest", "md5hex", 1, |c, a| {
         use md5::Digest;
         let data = iodata(&a[0])?;
@@ -217,6 +232,20 @@ fn file_call(c: &mut Ctx<'_>, arg: &Value, random: bool) -> R<Value> {
         }
         _ => Err(function_clause()),
     }
+}
+
+/// `get_all_lines`: every line as a list of binaries; `{ok, Lines}` when called with a file id.
+fn all_lines(c: &mut Ctx<'_>, id: Option<&str>, wrap_ok: bool) -> R<Value> {
+    let Some(lines) = c.host.all_lines(id) else {
+        let name = id.unwrap_or("default");
+        return Err(Trap::tagged(
+            "badarg",
+            Value::tuple(vec![Value::static_atom("no_such_file"), Value::atom(name)]),
+        ));
+    };
+    c.alloc_bytes(lines.iter().map(Vec::len).sum::<usize>() + lines.len())?;
+    let v = Value::list_of_binaries(lines);
+    Ok(if wrap_ok { Value::ok(v) } else { v })
 }
 
 fn file_line(c: &mut Ctx<'_>, id: Option<&str>, random: bool, wrap_ok: bool) -> R<Value> {
