@@ -3,6 +3,9 @@
 
 mod args;
 mod commands;
+mod duration;
+mod exit;
+mod run;
 mod scenario_file;
 mod terminal;
 
@@ -10,12 +13,22 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return exit::code(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS
+            });
+        }
+    };
     match commands::run(&cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            exit::code(exit::FAILURE)
         }
     }
 }

@@ -29,13 +29,14 @@ impl Source {
     /// How to name the scenario in messages.
     pub fn display(&self) -> String {
         match self {
-            Source::Stdin => "<stdin>".to_owned(),
+            Source::Stdin => STDIN_NAME.to_owned(),
             Source::File(p) => p.display().to_string(),
         }
     }
 }
 
-fn home() -> Option<PathBuf> {
+/// `$HOME`, if set.
+pub fn home() -> Option<PathBuf> {
     std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
         .map(PathBuf::from)
@@ -63,18 +64,31 @@ fn default_file(home: Option<&Path>) -> Result<Source> {
 
 /// Loads a scenario from its source.
 pub fn load(source: &Source, opts: &LoadOptions) -> Result<Result<Loaded, Failed>> {
+    Ok(load_keeping_input(source, opts)?.0)
+}
+
+/// A loaded (or refused) scenario, with what was read from standard input.
+pub type WithInput = (Result<Loaded, Failed>, Option<Vec<u8>>);
+
+/// Loads a scenario from its source; also returns what was read from standard input, to be
+/// saved in the run directory.
+pub fn load_keeping_input(source: &Source, opts: &LoadOptions) -> Result<WithInput> {
     Ok(match source {
-        Source::File(p) => load_file(p, opts),
+        Source::File(p) => (load_file(p, opts), None),
         Source::Stdin => {
             let mut bytes = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut bytes)
                 .context("cannot read the scenario from standard input")?;
             let cwd = std::env::current_dir().context("cannot find the current directory")?;
-            load_bytes(Path::new("<stdin>"), &cwd, &bytes, opts)
+            let loaded = load_bytes(Path::new(STDIN_NAME), &cwd, &bytes, opts);
+            (loaded, Some(bytes))
         }
     })
 }
+
+/// The name a scenario read from standard input has in messages.
+pub const STDIN_NAME: &str = "<stdin>";
 
 /// Prints diagnostics to stderr (coloured on a terminal).
 pub fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap) {
@@ -85,6 +99,14 @@ pub fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap) {
         "{}",
         stampede_scenario::render(diags, sources, terminal::stderr_color())
     );
+}
+
+/// The path as given on the command line, as run outputs name it (`-` for standard input).
+pub fn path_as_given(source: &Source) -> String {
+    match source {
+        Source::Stdin => "-".to_owned(),
+        Source::File(p) => p.display().to_string(),
+    }
 }
 
 /// `2 errors, 1 warning`.

@@ -30,6 +30,31 @@ fn help_shows_examples_and_version_flag_is_dash_v() {
     let help = text(&out.stdout);
     assert!(help.contains("stampede -f scenario.xml start"), "{help}");
     assert!(help.contains("-x, --exclude-tags"), "{help}");
+    for command in [
+        "start", "stop", "status", "demo", "report", "validate", "explain",
+    ] {
+        assert!(
+            help.contains(&format!("\n  {command} ")),
+            "{command}: {help}"
+        );
+    }
+    assert!(help.contains("Exit status:"), "{help}");
+    assert!(
+        help.contains("  3  the run was stopped before its end"),
+        "{help}"
+    );
+    assert!(help.contains("--target <HOST:PORT>"), "{help}");
+    // The demo's test knob stays out of the help.
+    assert!(!help.contains("--duration"), "{help}");
+    for command in [
+        "start", "stop", "status", "demo", "report", "validate", "explain",
+    ] {
+        let out = stampede(&[command, "--help"]);
+        assert!(out.status.success());
+        let help = text(&out.stdout);
+        assert!(help.contains("Examples:\n  stampede"), "{command}: {help}");
+    }
+    assert!(!text(&stampede(&["demo", "--help"]).stdout).contains("--duration"));
     let out = stampede(&["-v"]);
     assert!(out.status.success());
     assert!(
@@ -95,24 +120,21 @@ fn explain_prints_the_summary_on_stdout() {
 }
 
 #[test]
-fn start_checks_the_scenario_then_says_running_is_not_available() {
-    let f = fixture("rails_full.xml");
-    let out = stampede(&[
-        "-f",
-        f.to_str().unwrap(),
-        "-n",
-        "-l",
-        "/tmp/unused",
-        "start",
-    ]);
-    assert_eq!(out.status.code(), Some(3));
-    let stderr = text(&out.stderr);
-    assert!(stderr.contains("valid (4 session(s)"), "{stderr}");
-    assert!(stderr.contains("not available in this build"), "{stderr}");
+fn start_refuses_an_invalid_scenario_before_creating_anything() {
+    let home = tempfile::tempdir().unwrap();
     let bad = fixture("broken/servers.xml");
-    let out = stampede(&["-f", bad.to_str().unwrap(), "start"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_stampede"))
+        .args(["-f", bad.to_str().unwrap(), "-n", "start"])
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("cannot run (2 errors)"));
+    assert!(
+        text(&out.stderr).contains("cannot run (2 errors)"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!home.path().join(".stampede/log").exists());
 }
 
 #[test]
@@ -166,12 +188,32 @@ fn default_scenario_file_is_looked_up_in_home() {
 
 #[test]
 fn stop_and_status_without_a_run() {
-    let out = stampede(&["stop"]);
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_stampede"))
+            .args(args)
+            .env("HOME", home.path())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["stop"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("No Stampede run is in progress"));
-    let out = stampede(&["-i", "bench1", "status"]);
+    assert!(text(&out.stderr).contains("Stampede is not started: nothing to stop"));
+    let out = run(&["-i", "bench1", "status"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stdout).contains("not running with id `bench1`"));
+    assert_eq!(text(&out.stdout), "Stampede is not started\n");
+}
+
+#[test]
+fn report_without_stats_json_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stampede(&["report", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("has no stats.json"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

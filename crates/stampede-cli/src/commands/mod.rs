@@ -1,6 +1,8 @@
 //! One module per command.
 
+mod demo;
 mod explain;
+mod report;
 mod start;
 mod status;
 mod stop;
@@ -10,9 +12,6 @@ use crate::args::{Cli, Command};
 use anyhow::Result;
 use stampede_scenario::LoadOptions;
 use std::process::ExitCode;
-
-/// Exit status of a command that exists but is not available in this build.
-pub const EXIT_UNAVAILABLE: u8 = 3;
 
 /// Runs the command given on the command line.
 pub fn run(cli: &Cli) -> Result<ExitCode> {
@@ -26,8 +25,10 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
     };
     match &cli.command {
         Command::Start => start::run(cli, &opts),
+        Command::Demo { duration } => demo::run(cli, *duration),
         Command::Stop => stop::run(cli),
         Command::Status => status::run(cli),
+        Command::Report { dir } => report::run(cli, dir.as_deref()),
         Command::Validate { files } => validate::run(cli, files, &opts),
         Command::Explain { file } => explain::run(cli, file.as_deref(), &opts),
     }
