@@ -172,6 +172,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", global = true)]
     pub workers: Option<usize>,
 
+    /// Generator processes [default: planned from <client cpu maxusers> and the open-file
+    /// limit, so that no process runs out of file descriptors].
+    #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub processes: Option<u32>,
+
     /// Accept any TLS certificate (self-signed test servers). Certificates are verified by
     /// default.
     #[arg(long, global = true)]

@@ -13,6 +13,11 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A generator process of a multi-process run, started by the controller: it speaks the
+    // cluster protocol on stdin/stdout and is not meant to be started by hand.
+    if std::env::args_os().nth(1).is_some_and(|a| a == "__agent") {
+        return stampede_cluster::agent_stdio();
+    }
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -337,3 +337,59 @@ fn tls_failures_suggest_insecure_unless_given() {
     assert!(!stderr.contains("--insecure"), "{stderr}");
     app.shutdown_blocking();
 }
+
+#[test]
+fn processes_spread_the_run_and_merge_exactly() {
+    let sandbox = Sandbox::new();
+    let app = app();
+    let file = sandbox.scenario("spread.xml", &small_load());
+    let logs = sandbox.logs();
+    let target = target(&app);
+    let out = sandbox.run(&[
+        "-f",
+        file.to_str().unwrap(),
+        "-n",
+        "-l",
+        logs.to_str().unwrap(),
+        "--target",
+        &target,
+        "--interval",
+        "1s",
+        "--seed",
+        "5",
+        "--processes",
+        "3",
+        "start",
+    ]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("3 generator processes, as requested"),
+        "{stderr}"
+    );
+    let dir = sandbox.run_dir();
+    let stats = stats(&dir);
+    let n = requests(&stats);
+    let users = stats["totals"]["counters"]["users_count"].as_u64().unwrap();
+    assert!(users >= 2, "{users}");
+    assert_eq!(
+        n,
+        users * 3,
+        "every user of every process made its 3 requests"
+    );
+    assert_eq!(
+        n,
+        sum(&stats["totals"]["status"]) + sum(&stats["totals"]["errors"])
+    );
+    assert_eq!(
+        n,
+        app.counts().total(),
+        "the app served what the processes measured"
+    );
+    let (_, logged) = check_tsung_log(&dir.join("tsung.log"));
+    assert_eq!(logged, n);
+    app.shutdown_blocking();
+}

@@ -87,6 +87,11 @@ pub struct Settings {
     pub workers: usize,
     pub insecure: bool,
     pub local_clients: bool,
+    /// `--processes`: generator processes (`None`: planned).
+    pub processes: Option<usize>,
+    /// `-x`: request tags dropped when loading (the generator processes load the scenario
+    /// again).
+    pub exclude_tags: Vec<String>,
 }
 
 impl Settings {
@@ -104,6 +109,8 @@ impl Settings {
             workers: cli.run.workers.unwrap_or(0),
             insecure: cli.run.insecure,
             local_clients: cli.run.local_clients,
+            processes: cli.run.processes.map(|n| n as usize),
+            exclude_tags: cli.exclude_tags.clone(),
         }
     }
 }
@@ -235,21 +242,42 @@ pub fn execute(
         local_clients: settings.local_clients,
         ..RunConfig::default()
     };
-    let result = stampede_engine::run(Arc::clone(&scenario), config, &mut observer, stop);
+    let result = match cluster_config(&request.copy, &run_dir, &scenario, config.clone(), settings)
+    {
+        Ok(Some(cluster)) => {
+            // The plan's explanation reaches the terminal through the observer's log.
+            stampede_cluster::run(Arc::clone(&scenario), cluster, &mut observer, stop)
+                .map(|s| {
+                    for loss in s.losses() {
+                        console.error(&loss);
+                        observer.run_log("error", &loss);
+                    }
+                    s.run
+                })
+                .map_err(RunFailure::Cluster)
+        }
+        Ok(None) => stampede_engine::run(Arc::clone(&scenario), config, &mut observer, stop)
+            .map_err(RunFailure::Engine),
+        Err(e) => Err(RunFailure::Setup(e)),
+    };
     signals.run_over();
 
     let summary = match result {
         Ok(summary) => summary,
         Err(e) => {
-            engine_failed(&e, &mut observer, dashboard.as_ref(), console);
+            let text = e.to_string();
+            engine_failed(&text, &mut observer, dashboard.as_ref(), console);
             close_dashboard(&dashboard);
             let code = match e {
-                EngineError::RemoteClients { .. } => exit::FAILURE,
+                RunFailure::Engine(EngineError::RemoteClients { .. })
+                | RunFailure::Cluster(stampede_cluster::ClusterError::Engine(
+                    EngineError::RemoteClients { .. },
+                )) => exit::FAILURE,
                 _ => exit::ENVIRONMENT,
             };
             return Err(Failed {
                 code,
-                error: anyhow!(e),
+                error: anyhow!(text),
             });
         }
     };
@@ -304,9 +332,57 @@ fn publish_instance(
         )
 }
 
+/// Why a run could not be carried out.
+#[derive(Debug, thiserror::Error)]
+enum RunFailure {
+    #[error(transparent)]
+    Engine(EngineError),
+    #[error(transparent)]
+    Cluster(stampede_cluster::ClusterError),
+    #[error("cannot prepare the generator processes: {0:#}")]
+    Setup(anyhow::Error),
+}
+
+/// The settings of a multi-process run, or `None` when one process is enough (the plan
+/// from `<client cpu maxusers>` and the open-file limit, or `--processes`).
+fn cluster_config(
+    copy: &ScenarioCopy,
+    run_dir: &RunDir,
+    scenario: &Scenario,
+    run: RunConfig,
+    settings: &Settings,
+) -> anyhow::Result<Option<stampede_cluster::ClusterConfig>> {
+    use stampede_cluster::{AgentCommand, ClusterConfig, ScenarioSource};
+    let agent = AgentCommand::current_exe(["__agent"])
+        .context("cannot find this executable to start generator processes")?;
+    // Agents read the scenario the controller loaded: the original file, or the bytes.
+    let source = match copy {
+        ScenarioCopy::Files(paths) => match paths.first() {
+            Some(path) => ScenarioSource::Path { path: path.clone() },
+            None => return Ok(None),
+        },
+        ScenarioCopy::Stdin { bytes, .. } => ScenarioSource::Bytes {
+            name: "tsung_stdin.xml".into(),
+            base_dir: std::env::current_dir().context("cannot read the current directory")?,
+            bytes: bytes.clone(),
+        },
+        ScenarioCopy::Text { name, text } => ScenarioSource::Bytes {
+            name: name.into(),
+            base_dir: run_dir.path().to_path_buf(),
+            bytes: text.clone().into_bytes(),
+        },
+    };
+    let mut cluster = ClusterConfig::new(PathBuf::new(), agent, run);
+    cluster.scenario = source;
+    cluster.processes = settings.processes;
+    cluster.exclude_tags = settings.exclude_tags.clone();
+    let plan = stampede_cluster::plan_processes(scenario, &cluster);
+    Ok((plan.processes > 1).then_some(cluster))
+}
+
 /// The engine could not run: closes what was opened and says why everywhere.
 fn engine_failed(
-    e: &EngineError,
+    text: &str,
     observer: &mut CliObserver,
     dashboard: Option<&Dashboard>,
     console: &Console,
@@ -314,7 +390,7 @@ fn engine_failed(
     for p in observer.close(SystemTime::now()) {
         console.error(&p);
     }
-    let text = e.to_string();
+    let text = text.to_owned();
     observer.run_log("error", &text);
     if let Some(d) = dashboard {
         d.log(stampede_dashboard::LogLevel::Error, text.clone());
