@@ -88,8 +88,7 @@ pub fn preflight(scenario: &Scenario, config: &RunConfig) -> Result<Preflight, E
                 "<clients> allow up to {maxusers} simultaneous users, but this process can keep \
                  only about {budget} connections open (open-file limit {limit}); beyond that, \
                  new connections fail with error_connect_emfile. Raise the limit (ulimit -n) \
-                 or spread the load over several generator processes (cluster feature, not \
-                 available yet)"
+                 or spread the load over several generator processes (--processes N)"
             ));
         }
     }
