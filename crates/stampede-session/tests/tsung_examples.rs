@@ -12,8 +12,21 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Tsung's example corpus beside the checkout (`../shared/tsung-examples`); a fresh clone
+/// elsewhere has none, and these tests then skip with a note.
 fn examples_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tsung-examples")
+}
+
+fn corpus_absent() -> bool {
+    let absent = !examples_dir().is_dir();
+    if absent {
+        println!(
+            "note: {} is absent; Tsung-example tests skipped",
+            examples_dir().display()
+        );
+    }
+    absent
 }
 
 /// A response that satisfies what the examples look for: a digest challenge, a hidden input,
@@ -68,6 +81,9 @@ fn run_example(file: &str) -> Vec<Transcript> {
 
 #[test]
 fn http_simple_sends_what_tsung_sends() {
+    if corpus_absent() {
+        return;
+    }
     let t = run_example("http_simple.xml");
     assert_eq!(t[0].outcome, Some(Outcome::Completed));
     assert_eq!(
@@ -92,6 +108,9 @@ fn http_simple_sends_what_tsung_sends() {
 
 #[test]
 fn other_http_examples_run_to_their_end() {
+    if corpus_absent() {
+        return;
+    }
     let mut ran = 0;
     for file in [
         "http_setdynvars.xml",
@@ -116,6 +135,9 @@ fn other_http_examples_run_to_their_end() {
 
 #[test]
 fn digest_example_answers_the_challenge() {
+    if corpus_absent() {
+        return;
+    }
     let t = run_example("http-digest.xml");
     let texts: Vec<&str> = t.iter().flat_map(|x| x.requests()).collect();
     assert!(
@@ -128,6 +150,9 @@ fn digest_example_answers_the_challenge() {
 
 #[test]
 fn setdynvars_example_with_its_data_file() {
+    if corpus_absent() {
+        return;
+    }
     // The example reads ./src/test/test_file_server.csv, which is not shipped with it.
     let dir = tempfile::tempdir().unwrap();
     let xml = std::fs::read(examples_dir().join("http_setdynvars.xml")).unwrap();
