@@ -1,6 +1,6 @@
 //! Tsung's own HTTP example scenarios, loaded by `stampede-scenario`, run end to end against a
 //! scripted server: every session must finish and every request must be well formed.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 mod common;
 
