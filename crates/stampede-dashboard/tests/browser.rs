@@ -49,6 +49,10 @@ fn report_html_from_disk_renders_in_chromium() {
         .navigate(&file_url(&tmp.path().join("report.html")))
         .unwrap();
 
+    wait(
+        &mut browser,
+        "document.querySelectorAll('table').length >= 5 && document.querySelectorAll('figure.chart svg path.line').length >= 3",
+    );
     assert!(count(&mut browser, "table") >= 5);
     assert!(count(&mut browser, "figure.chart svg") >= 3);
     assert!(count(&mut browser, "figure.chart svg path.line") >= 3);
@@ -93,6 +97,11 @@ fn live_dashboard_renders_updates_and_stops_in_chromium() {
     assert_eq!(text(&mut browser, "#codes"), "No responses yet.");
     assert_eq!(text(&mut browser, "#errors"), "No errors so far.");
     browser.navigate(&format!("{base}graphs")).unwrap();
+    // The charts are drawn by script once the page has loaded: wait for them.
+    wait(
+        &mut browser,
+        "document.querySelectorAll('figure.chart .nodata:not([hidden])').length === 6",
+    );
     assert_eq!(count(&mut browser, "figure.chart .nodata:not([hidden])"), 6);
     browser.navigate(&format!("{base}report")).unwrap();
     wait(
@@ -113,6 +122,10 @@ fn live_dashboard_renders_updates_and_stops_in_chromium() {
     // Status: values, timeline, tables; then a live update through the event stream.
     browser.navigate(&format!("{base}status")).unwrap();
     wait(&mut browser, "document.body.dataset.live === 'open'");
+    wait(
+        &mut browser,
+        "document.getElementById('phase-now').textContent === '2 of 2'",
+    );
     assert_eq!(count(&mut browser, "#kpis .kpi"), 7);
     assert_eq!(count(&mut browser, "#timeline .seg"), 2);
     assert_eq!(count(&mut browser, "#timeline .seg.current"), 1);
