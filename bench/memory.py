@@ -46,7 +46,7 @@ MAX_USERS_PER_PROCESS = 15_000
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--tools", default="stampede,wrk,tsung", help="comma-separated: stampede,wrk,tsung (default: %(default)s)")
+    p.add_argument("--tools", default="stampede,wrk,tsung", help="comma-separated: stampede,wrk,tsung, and stampede-LABEL=PATH for another Stampede build (default: %(default)s)")
     p.add_argument("--users", default="1000,10000", help="N1,N2 concurrent users (default: %(default)s)")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default: %(default)s)")
     p.add_argument("--rate", type=float, default=500, help="arrivals per second for scenario tools (default: %(default)s)")

@@ -54,7 +54,7 @@ MISMATCH_LIMIT = 0.01
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--tools", default="stampede,wrk,tsung", help="comma-separated: stampede,wrk,tsung,ab,hey (default: %(default)s)")
+    p.add_argument("--tools", default="stampede,wrk,tsung", help="comma-separated: stampede,wrk,tsung,ab,hey, and stampede-LABEL=PATH for another Stampede build (default: %(default)s)")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default: %(default)s)")
     p.add_argument("--duration", type=int, default=10, help="seconds of load per run (default: %(default)s)")
     p.add_argument("--users", type=int, default=50, help="concurrent keep-alive users (default: %(default)s)")

@@ -337,9 +337,18 @@ ALL_ARMS = {"stampede": Stampede, "wrk": Wrk, "tsung": Tsung, "ab": Ab, "hey": H
 
 
 def make_arms(names: list[str], stampede_bin: Path | None, stampede_args: list[str]) -> list[Arm]:
+    """One arm per name. `stampede-LABEL=PATH` adds another Stampede build, reported as
+    `stampede-LABEL` (e.g. `stampede-before=/tmp/old/stampede`), to compare two builds in the
+    same interleaved rounds."""
     arms: list[Arm] = []
     for name in names:
+        label, sep, path = name.partition("=")
+        if sep and label.startswith("stampede-") and path:
+            arm = Stampede(Path(path), stampede_args)
+            arm.name = label
+            arms.append(arm)
+            continue
         if name not in ALL_ARMS:
-            raise SystemExit(f"unknown tool {name!r}; known: {', '.join(ALL_ARMS)}")
+            raise SystemExit(f"unknown tool {name!r}; known: {', '.join(ALL_ARMS)}, stampede-LABEL=PATH")
         arms.append(Stampede(stampede_bin, stampede_args) if name == "stampede" else ALL_ARMS[name]())
     return arms

@@ -16,6 +16,7 @@ sys.path.insert(0, str(BENCH))
 
 from harness.nginx import BODY_100B, parse_stub_status  # noqa: E402
 from harness.scenario import Scenario  # noqa: E402
+from harness.tools import make_arms  # noqa: E402
 from harness.tsunglog import parse_tsung_log, read_run_totals, totals_from_stats_json  # noqa: E402
 
 import importlib.util  # noqa: E402
@@ -168,6 +169,20 @@ class SteadyState(unittest.TestCase):
     def test_no_traffic(self) -> None:
         self.assertIsNone(throughput.steady_state([(0, 0.0, 0), (1, 0.5, 0)]))
         self.assertIsNone(throughput.steady_state([(0, 0.0, 0)]))
+
+
+class Arms(unittest.TestCase):
+    def test_named_stampede_builds(self) -> None:
+        arms = make_arms(["stampede", "stampede-before=/opt/old/stampede", "wrk"], Path("/opt/new/stampede"), ["-x"])
+        self.assertEqual([a.name for a in arms], ["stampede", "stampede-before", "wrk"])
+        self.assertEqual(str(arms[0].binary), "/opt/new/stampede")
+        self.assertEqual(str(arms[1].binary), "/opt/old/stampede")
+        self.assertEqual(arms[1].extra_args, ["-x"])
+
+    def test_unknown_tools_are_refused(self) -> None:
+        for name in ["curl", "stampede-x", "wrk-x=/bin/wrk", "stampede-x="]:
+            with self.assertRaises(SystemExit):
+                make_arms([name], None, [])
 
 
 if __name__ == "__main__":

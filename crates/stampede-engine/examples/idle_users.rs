@@ -9,15 +9,35 @@
 //! ```
 //!
 //! A fourth argument `no-hibernate` sets `hibernate` to `infinity` (users thinking less than
-//! `hibernate` keep their whole task).
+//! `hibernate` keep their whole task). A fifth argument `think=SECONDS` (default 3600) makes
+//! every user loop "request, think" instead: `think=0.5` measures users that think less than a
+//! second (they keep their response buffer).
+//!
+//! The three regimes of a connected user, for 1,000 and 10,000 users:
+//!
+//! ```text
+//! idle_users URL N                          # thinking ≥ hibernate (10 s): hibernated
+//! idle_users URL N 1 no-hibernate           # thinking 1 s … hibernate: task kept, buffers freed
+//! idle_users URL N 1 no-hibernate think=0.5 # thinking < 1 s: task and buffers kept
+//! ```
 
 use stampede_engine::{LiveStatus, RunConfig, RunObserver, StopHandle, run};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn scenario_xml(host: &str, port: u16, path: &str, users: u64, hibernate: bool) -> String {
-    let rate = users.saturating_mul(2).max(10);
+fn scenario_xml(
+    host: &str,
+    port: u16,
+    path: &str,
+    users: u64,
+    hibernate: bool,
+    think: f64,
+) -> String {
+    // Arrivals at up to 500 users/s (users start well below a millisecond apart otherwise),
+    // over a phase long enough for all of them (maxnumber stops it).
+    let rate = users.saturating_mul(2).clamp(10, 500);
+    let phase = users / rate * 2 + 10;
     // `hibernate` is 10 s by default; "infinity" keeps every user's task alive.
     let options = if hibernate {
         ""
@@ -30,16 +50,17 @@ fn scenario_xml(host: &str, port: u16, path: &str, users: u64, hibernate: bool) 
   <clients><client host="localhost" use_controller_vm="true" maxusers="{users}"/></clients>
   <servers><server host="{host}" port="{port}" type="tcp"/></servers>
   <load duration="600" unit="second">
-    <arrivalphase phase="1" duration="10" unit="second">
+    <arrivalphase phase="1" duration="{phase}" unit="second">
       <users arrivalrate="{rate}" unit="second" maxnumber="{users}"/>
     </arrivalphase>
   </load>
   {options}
   <sessions>
     <session name="idle" probability="100" type="ts_http">
-      <request><http url="{path}"/></request>
-      <thinktime value="3600"/>
-      <request><http url="{path}"/></request>
+      <for from="1" to="1000000" incr="1" var="i">
+        <request><http url="{path}"/></request>
+        <thinktime value="{think}" random="false"/>
+      </for>
     </session>
   </sessions>
 </tsung>"#
@@ -86,7 +107,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let url = args
         .first()
-        .ok_or("usage: idle_users http://HOST:PORT/PATH USERS [WORKERS] [no-hibernate]")?;
+        .ok_or("usage: idle_users http://HOST:PORT/PATH USERS [WORKERS] [no-hibernate|hibernate] [think=SECONDS]")?;
     let users: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
     let workers: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1);
     let rest = url.strip_prefix("http://").ok_or("an http:// URL")?;
@@ -94,7 +115,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (host, port) = hostport.rsplit_once(':').ok_or("host:port")?;
     let path = if path.is_empty() { "/" } else { path };
     let hibernate = args.get(3).is_none_or(|a| a != "no-hibernate");
-    let xml = scenario_xml(host, port.parse()?, path, users, hibernate);
+    let think: f64 = args
+        .get(4)
+        .and_then(|a| a.strip_prefix("think="))
+        .map_or(Ok(3600.0), str::parse)?;
+    let xml = scenario_xml(host, port.parse()?, path, users, hibernate, think);
     let loaded = stampede_scenario::load_str(
         "idle_users.xml",
         std::path::Path::new("."),

@@ -412,8 +412,10 @@ pub(crate) mod tests {
             std::mem::size_of::<stampede_http::HttpClient>()
         );
         drop(future);
-        // Most of it is the HTTP exchange in flight (about 1.7 KB, 1.35 KB of which the TLS
-        // connect); a hibernating user does not keep it.
-        assert!(size <= 3072, "{size}");
+        // The user (about 700 bytes) and the HTTP exchange in flight (about 700 more: the
+        // connect future, over a kilobyte with TLS, is boxed for the moment it runs); a
+        // hibernating user does not keep it. Every user pays it while thinking below
+        // `hibernate`: the target is under 3 KB per such user in all.
+        assert!(size <= 2048, "{size}");
     }
 }

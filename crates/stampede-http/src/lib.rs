@@ -11,8 +11,9 @@
 //!
 //! On plain TCP the steady state allocates nothing per request: the response buffer, header
 //! table and inflate state are reused, the request bytes are borrowed, and the idle-timeout
-//! timer is kept by the client and only moved. A response usually costs one `write` and one
-//! `read` system call.
+//! timer is kept by the client and re-armed only when it goes off. A head identical to the
+//! last one parsed on the thread is not parsed again, and common heads skip `httparse`. A
+//! response usually costs one `write` and one `read` system call.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), stampede_model::ErrorClass> {

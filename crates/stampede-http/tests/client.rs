@@ -314,6 +314,38 @@ async fn stalled_server_times_out() {
     assert!(!client.is_connected());
 }
 
+/// The idle timer stays armed from one request to the next (it is not moved at every
+/// request): a request sent long after the first one still gets its whole idle timeout.
+#[tokio::test(start_paused = true)]
+async fn a_later_request_gets_its_own_idle_timeout() {
+    let (addr, _) = server(|mut s, _| async move {
+        for _ in 0..3 {
+            if !read_request(&mut s).await || s.write_all(OK).await.is_err() {
+                return;
+            }
+        }
+        // The fourth request gets no answer.
+        read_request(&mut s).await;
+        tokio::time::sleep(Duration::from_secs(86_400)).await;
+    })
+    .await;
+    let connector = connector(); // idle timeout 30 s
+    let ep = endpoint(addr);
+    let mut client = HttpClient::default();
+    for _ in 0..3 {
+        assert_eq!(exchange(&mut client, &connector, &ep).await.outcome, Ok(()));
+        // Think for 20 s: the deadline of the first wait has long passed by the last one.
+        tokio::time::sleep(Duration::from_secs(20)).await;
+    }
+    let ex = exchange(&mut client, &connector, &ep).await;
+    assert_eq!(ex.outcome, Err(ErrorClass::Timeout));
+    let waited = ex.done - ex.sent.unwrap();
+    assert!(
+        waited >= Duration::from_secs(30) && waited < Duration::from_secs(31),
+        "{waited:?}"
+    );
+}
+
 /// Real time: with a paused clock, a loopback stack that delivers packets asynchronously (as
 /// gVisor's does) can let the clock jump past the idle deadline before the data shows up.
 #[tokio::test]

@@ -1,13 +1,14 @@
-//! One request–response step of a static GET: `on_response` for the previous response (cookies
-//! scan, page sample) through rendering the next request into the reused buffer.
+//! One request–response step: `on_response` for the previous response (cookies scan, page
+//! sample) through rendering the next request into the reused buffer. A static GET, the same in
+//! a `for` loop, and a GET whose URL and one header are substituted from the loop variable.
 #![allow(clippy::unwrap_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use stampede_model::{
-    Action, Counter, ErrorClass, FileId, ForBound, ForLoop, HttpRequest, HttpVersion, Information,
-    Load, Method, Options, Request, RequestId, RootOptions, Scenario, Server, ServerKind, Session,
-    SessionId, SessionKind, Share, SourceFiles, SourceLocation, StaticUrl, Subst, TransactionId,
-    Url, VarTable,
+    Action, Counter, ErrorClass, FileId, ForBound, ForLoop, HttpHeader, HttpRequest, HttpVersion,
+    Information, Load, Method, Options, Request, RequestId, RootOptions, Scenario, Segment, Server,
+    ServerKind, Session, SessionId, SessionKind, Share, SourceFiles, SourceLocation, StaticUrl,
+    Subst, Template, TransactionId, Url, VarId, VarTable,
 };
 use stampede_session::{
     HeaderSpan, Host, Nanos, Outcome, Program, RequestBuf, ResponseView, Step, User,
@@ -84,6 +85,25 @@ fn get(id: u32, path: &str) -> Action {
     }))
 }
 
+/// `GET /item/%%_i%%?page=1` with `X-Item: %%_i%%`, substituted at every request.
+fn substituted_get(id: u32, var: VarId) -> Action {
+    let Action::Request(mut req) = get(id, "/") else {
+        unreachable!()
+    };
+    req.subst = Subst::True;
+    req.http.url = Url::Dynamic(Template::from_segments([
+        Segment::Literal(b"/item/".to_vec().into()),
+        Segment::Var(var),
+        Segment::Literal(b"?page=1".to_vec().into()),
+    ]));
+    req.http.headers = vec![HttpHeader {
+        name: "X-Item".into(),
+        value: Template::from_segments([Segment::Var(var)]),
+        base64: false,
+    }];
+    Action::Request(req)
+}
+
 fn scenario(actions: Vec<Action>, variables: VarTable) -> Arc<Program> {
     Arc::new(Program::new(Arc::new(Scenario {
         files: SourceFiles::default(),
@@ -122,7 +142,8 @@ fn scenario(actions: Vec<Action>, variables: VarTable) -> Arc<Program> {
 
 const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 13\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\nServer: testkit\r\n\r\n<html></html>";
 
-fn bench(c: &mut Criterion, name: &str, program: Arc<Program>) {
+/// Benches one step of `program`'s user; its first request must contain `expect`.
+fn bench(c: &mut Criterion, name: &str, program: Arc<Program>, expect: &[u8]) {
     let mut spans: Vec<HeaderSpan> = Vec::new();
     let (status, head) = ResponseView::parse_head(RESPONSE, &mut spans).unwrap();
     let mut host = CountingHost::default();
@@ -131,10 +152,14 @@ fn bench(c: &mut Criterion, name: &str, program: Arc<Program>) {
     let mut now = Nanos::ZERO;
     let _ = user.start(now);
     now = now.after_millis(1);
-    assert!(matches!(
-        user.on_timer(now, &mut host, &mut buf),
-        Step::Send(_)
-    ));
+    match user.on_timer(now, &mut host, &mut buf) {
+        Step::Send(s) => assert!(
+            s.bytes.windows(expect.len()).any(|w| w == expect),
+            "{}",
+            String::from_utf8_lossy(s.bytes)
+        ),
+        other => panic!("{other:?}"),
+    }
     c.bench_function(name, |b| {
         b.iter(|| {
             now = Nanos(now.0 + 1000);
@@ -162,6 +187,7 @@ fn steps(c: &mut Criterion) {
         c,
         "static_get_step",
         scenario(straight, VarTable::default()),
+        b"GET /static/index.html HTTP/1.1\r\n",
     );
     // The usual fixed-population shape: a `for` loop around one GET (a page per request).
     let mut vars = VarTable::default();
@@ -173,7 +199,28 @@ fn steps(c: &mut Criterion) {
         incr: 1,
         body: vec![get(0, "/static/index.html")],
     })];
-    bench(c, "static_get_step_in_for_loop", scenario(looped, vars));
+    bench(
+        c,
+        "static_get_step_in_for_loop",
+        scenario(looped, vars),
+        b"GET /static/index.html HTTP/1.1\r\n",
+    );
+    // Substitution: the URL and a header from the loop variable.
+    let mut vars = VarTable::default();
+    let i = vars.intern("i");
+    let substituted = vec![Action::For(ForLoop {
+        var: i,
+        from: ForBound::Const(1),
+        to: ForBound::Const(1_000_000_000),
+        incr: 1,
+        body: vec![substituted_get(0, i)],
+    })];
+    bench(
+        c,
+        "substituted_get_step_in_for_loop",
+        scenario(substituted, vars),
+        b"GET /item/1?page=1 HTTP/1.1\r\n",
+    );
 }
 
 criterion_group!(benches, steps);

@@ -126,9 +126,17 @@ impl<'a> ResponseView<'a> {
     where
         'a: 'n,
     {
-        self.headers()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        // Names are compared first (by length, mostly): values are only sliced for matches.
+        let raw = self.raw;
+        self.headers
+            .iter()
+            .filter(move |h| {
+                (h.name_end.wrapping_sub(h.name_start)) as usize == name.len()
+                    && raw
+                        .get(h.name_start as usize..h.name_end as usize)
+                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .filter_map(move |h| raw.get(h.value_start as usize..h.value_end as usize))
     }
 }
 
@@ -163,5 +171,27 @@ mod tests {
         );
         assert_eq!(r.header_values(b"location").next(), Some(&b"/items/7"[..]));
         assert!(ResponseView::parse_head(b"HTTP/1.1 200 OK\r\n", &mut spans).is_none());
+    }
+
+    #[test]
+    fn spans_outside_the_response_are_ignored() {
+        let raw = b"HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\n\r\n";
+        let span = |n: (u32, u32), v: (u32, u32)| HeaderSpan {
+            name_start: n.0,
+            name_end: n.1,
+            value_start: v.0,
+            value_end: v.1,
+        };
+        let spans = [
+            span((17, 27), (29, 32)),
+            span((17, 27), (29, 99)),
+            span((90, 100), (29, 32)),
+            span((27, 17), (29, 32)),
+            span((17, 27), (32, 29)),
+        ];
+        let r = ResponseView::new(200, raw, raw.len(), &spans);
+        let values: Vec<_> = r.header_values(b"SET-COOKIE").collect();
+        assert_eq!(values, vec![&b"a=1"[..]]);
+        assert_eq!(r.headers().count(), 1);
     }
 }

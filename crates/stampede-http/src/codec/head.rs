@@ -14,10 +14,10 @@ const INLINE_HEADERS: usize = 64;
 /// [`Response::bytes`]: super::Response::bytes
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HeaderSpan {
-    name_start: u32,
-    name_end: u32,
-    value_start: u32,
-    value_end: u32,
+    pub(crate) name_start: u32,
+    pub(crate) name_end: u32,
+    pub(crate) value_start: u32,
+    pub(crate) value_end: u32,
 }
 
 impl HeaderSpan {
@@ -136,8 +136,33 @@ pub(crate) fn contains_head_end(buf: &[u8], from: usize) -> bool {
     })
 }
 
-/// Parses the head at the start of `buf`, filling `spans` with the header offsets.
+/// Parses the head at the start of `buf`, filling `spans` with the header offsets. A head
+/// identical to the last one parsed on this thread is not parsed again; common, well-formed
+/// heads take the fast path; `httparse` decides on everything else.
 pub(crate) fn parse_head(
+    buf: &[u8],
+    config: &httparse::ParserConfig,
+    max_headers: usize,
+    head_request: bool,
+    spans: &mut Vec<HeaderSpan>,
+) -> Result<HeadParse, ErrorClass> {
+    if let Some(info) = super::head_cache::lookup(buf, max_headers, head_request, spans) {
+        return Ok(HeadParse::Complete(info));
+    }
+    let parsed = match super::head_fast::parse(buf, max_headers, head_request, spans) {
+        Some(parsed) => parsed,
+        None => parse_head_httparse(buf, config, max_headers, head_request, spans),
+    };
+    if let Ok(HeadParse::Complete(info)) = &parsed
+        && let Some(head) = buf.get(..info.len)
+    {
+        super::head_cache::store(head, info, spans, max_headers, head_request);
+    }
+    parsed
+}
+
+/// [`parse_head`] with `httparse` and its lenient settings, for any input.
+pub(crate) fn parse_head_httparse(
     buf: &[u8],
     config: &httparse::ParserConfig,
     max_headers: usize,
@@ -199,7 +224,38 @@ fn finish_parse(
         });
         facts.note(name, value);
     }
+    let status_line = StatusLine {
+        status,
+        minor_version,
+        reason_start: if reason.is_empty() { 0 } else { offset(reason) },
+        reason_len: reason.len() as u32,
+    };
+    head_info(len, status_line, &facts, head_request)
+}
 
+/// What the status line says.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StatusLine {
+    pub status: u16,
+    pub minor_version: u8,
+    /// Offset of the reason phrase (0 when it is empty).
+    pub reason_start: u32,
+    pub reason_len: u32,
+}
+
+/// The head's facts once every header field was noted: body framing and connection reuse.
+pub(crate) fn head_info(
+    len: usize,
+    line: StatusLine,
+    facts: &FieldFacts,
+    head_request: bool,
+) -> Result<HeadParse, ErrorClass> {
+    let StatusLine {
+        status,
+        minor_version,
+        reason_start,
+        reason_len,
+    } = line;
     let keep_alive = !facts.conn_close && (minor_version == 1 || facts.conn_keep_alive);
     let no_body = head_request || (100..200).contains(&status) || status == 204 || status == 304;
     let framing = if no_body {
@@ -222,8 +278,8 @@ fn finish_parse(
         len,
         status,
         minor_version,
-        reason_start: if reason.is_empty() { 0 } else { offset(reason) },
-        reason_len: reason.len() as u32,
+        reason_start,
+        reason_len,
         framing,
         keep_alive,
         coding: facts.coding,
@@ -232,7 +288,7 @@ fn finish_parse(
 
 /// The header fields that matter for framing and connection reuse.
 #[derive(Debug)]
-struct FieldFacts {
+pub(crate) struct FieldFacts {
     length: Option<u64>,
     bad_length: bool,
     te_present: bool,
@@ -257,15 +313,23 @@ impl Default for FieldFacts {
 }
 
 impl FieldFacts {
-    fn note(&mut self, name: &[u8], value: &[u8]) {
+    #[inline]
+    pub(crate) fn note(&mut self, name: &[u8], value: &[u8]) {
+        // Every name below starts with c, p or t: most fields are passed over at once.
+        if matches!(name.first().map(|b| b | 0x20), Some(b'c' | b'p' | b't')) {
+            self.note_candidate(name, value);
+        }
+    }
+
+    fn note_candidate(&mut self, name: &[u8], value: &[u8]) {
         match name.len() {
-            10 if name.eq_ignore_ascii_case(b"connection") => self.connection(value),
-            14 if name.eq_ignore_ascii_case(b"content-length") => self.content_length(value),
-            16 if name.eq_ignore_ascii_case(b"content-encoding") => {
+            10 if eq_lower(name, b"connection") => self.connection(value),
+            14 if eq_lower(name, b"content-length") => self.content_length(value),
+            16 if eq_lower(name, b"content-encoding") => {
                 self.coding = content_coding(value);
             }
-            16 if name.eq_ignore_ascii_case(b"proxy-connection") => self.connection(value),
-            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+            16 if eq_lower(name, b"proxy-connection") => self.connection(value),
+            17 if eq_lower(name, b"transfer-encoding") => {
                 self.te_present = true;
                 // Only the last coding decides; a later field overrides an earlier one.
                 self.chunked = tokens(value)
@@ -278,7 +342,7 @@ impl FieldFacts {
 
     fn connection(&mut self, value: &[u8]) {
         // The common single-token values first.
-        if value.eq_ignore_ascii_case(b"keep-alive") {
+        if eq_lower(value, b"keep-alive") {
             self.conn_keep_alive = true;
             return;
         }
@@ -297,11 +361,17 @@ impl FieldFacts {
 
     /// Several fields, or a comma-separated list, are accepted when every value agrees.
     fn content_length(&mut self, value: &[u8]) {
-        if !value.contains(&b',') {
-            match parse_decimal(value) {
-                Some(n) if self.length.is_none_or(|l| l == n) => self.length = Some(n),
-                _ => self.bad_length = true,
+        // Digits only (the common case) cannot hold a comma.
+        if let Some(n) = parse_decimal(value) {
+            if self.length.is_none_or(|l| l == n) {
+                self.length = Some(n);
+            } else {
+                self.bad_length = true;
             }
+            return;
+        }
+        if !value.contains(&b',') {
+            self.bad_length = true;
             return;
         }
         let mut any = false;
@@ -314,6 +384,41 @@ impl FieldFacts {
         }
         if !any {
             self.bad_length = true;
+        }
+    }
+}
+
+/// `a.eq_ignore_ascii_case(lower)` for a literal `lower` without upper-case letters, eight
+/// bytes at a time: a letter of `lower` also matches its upper case, every other byte only
+/// itself.
+#[inline]
+fn eq_lower(a: &[u8], lower: &[u8]) -> bool {
+    if a.len() != lower.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        s.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    let same = |at: usize| {
+        let l = word(lower, at);
+        // 0x20 where `lower` has a letter: the case bit.
+        let case = super::head_fast::in_range(l & 0x7f7f_7f7f_7f7f_7f7f, b'a', b'z') >> 2;
+        (word(a, at) | case) == l
+    };
+    match a.len() {
+        0..8 => a.eq_ignore_ascii_case(lower),
+        n => {
+            // Whole words, the last one overlapping the one before.
+            let mut at = 0;
+            while at + 8 < n {
+                if !same(at) {
+                    return false;
+                }
+                at += 8;
+            }
+            same(n - 8)
         }
     }
 }
@@ -572,6 +677,37 @@ mod tests {
         ];
         for (value, coding) in table {
             assert_eq!(content_coding(value.as_bytes()), *coding, "{value}");
+        }
+    }
+
+    #[test]
+    fn eq_lower_is_eq_ignore_ascii_case() {
+        for lower in [
+            &b"connection"[..],
+            b"content-length",
+            b"content-encoding",
+            b"proxy-connection",
+            b"transfer-encoding",
+            b"keep-alive",
+            b"close",
+            b"",
+        ] {
+            assert!(eq_lower(lower, lower));
+            assert!(eq_lower(&lower.to_ascii_uppercase(), lower));
+            assert!(!eq_lower(&lower[..lower.len().saturating_sub(1)], lower) || lower.is_empty());
+            // Every byte value at every position.
+            for at in 0..lower.len() {
+                for b in 0..=255u8 {
+                    let mut a = lower.to_vec();
+                    a[at] = b;
+                    assert_eq!(
+                        eq_lower(&a, lower),
+                        a.eq_ignore_ascii_case(lower),
+                        "{:?} {at} {b}",
+                        String::from_utf8_lossy(lower)
+                    );
+                }
+            }
         }
     }
 

@@ -14,6 +14,8 @@
 mod chunked;
 mod decode;
 mod head;
+mod head_cache;
+mod head_fast;
 mod parser;
 #[cfg(test)]
 mod parser_tests;

@@ -3,17 +3,18 @@
 
 use std::future::{Future, poll_fn};
 use std::net::IpAddr;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
 use stampede_model::{ErrorClass, RateLimit};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::time::{Instant, Sleep, sleep_until};
+use tokio::time::Instant;
 
 use super::connect::{ConnectTiming, Connection, Connector};
 use super::errors::{is_closed, is_eof, read_error, send_error};
+use super::idle::IdleTimer;
 use super::rate::TokenBucket;
 use crate::codec::{ParseLimits, Progress, Response, ResponseExpect, ResponseParser};
 use crate::dns::Endpoint;
@@ -111,10 +112,10 @@ pub struct HttpClient {
     /// An exchange started and did not finish (its future was dropped): the connection is in
     /// an unknown state.
     in_flight: bool,
-    /// The idle-timeout timer, kept from one exchange to the next: moving its deadline later
-    /// is a single atomic operation, where a fresh timer per request would be inserted into
-    /// and removed from the runtime's timer wheel every time.
-    timer: Option<Pin<Box<Sleep>>>,
+    /// The idle-timeout timer, kept from one exchange to the next and armed lazily (see
+    /// [`IdleTimer`]): a fresh timer per request would be inserted into and removed from the
+    /// runtime's timer wheel every time.
+    timer: IdleTimer,
 }
 
 impl Default for HttpClient {
@@ -134,7 +135,7 @@ impl HttpClient {
             connected_before: false,
             rate: None,
             in_flight: false,
-            timer: None,
+            timer: IdleTimer::default(),
         }
     }
 
@@ -182,7 +183,7 @@ impl HttpClient {
     /// stays open.
     pub fn release_buffers(&mut self) {
         self.parser.release();
-        self.timer = None;
+        self.timer = IdleTimer::default();
     }
 
     /// Heap bytes held by the response buffers.
@@ -226,10 +227,16 @@ impl HttpClient {
                     let timeout = self
                         .connect_timeout
                         .unwrap_or(connector.options().connect_timeout);
-                    match connector
-                        .connect(endpoint, self.source, timeout, !self.connected_before)
-                        .await
-                    {
+                    // Boxed: the connect future (with a TLS handshake, over a kilobyte) would
+                    // otherwise be part of every exchange future, and so of every user's task,
+                    // for a step taken once per connection.
+                    let connect = Box::pin(connector.connect(
+                        endpoint,
+                        self.source,
+                        timeout,
+                        !self.connected_before,
+                    ));
+                    match connect.await {
                         Ok((conn, timing)) => {
                             self.connected_before = true;
                             ex.connect = Some(timing);
@@ -328,7 +335,7 @@ impl HttpClient {
 async fn read_response(
     conn: &mut Connection,
     parser: &mut ResponseParser,
-    timer: &mut Option<Pin<Box<Sleep>>>,
+    timer: &mut IdleTimer,
     mut rate: Option<&mut TokenBucket>,
     idle: Duration,
     sent: Instant,
@@ -394,27 +401,18 @@ async fn read_response(
 }
 
 /// Awaits `fut` until `deadline` (`None` when the deadline passed first). The timer is only
-/// touched when `fut` is not ready at once, and then only moved, not re-created.
+/// looked at when `fut` is not ready at once.
 async fn with_deadline<F: Future>(
     fut: F,
-    timer: &mut Option<Pin<Box<Sleep>>>,
+    timer: &mut IdleTimer,
     deadline: Instant,
 ) -> Option<F::Output> {
     let mut fut = pin!(fut);
-    let mut armed = false;
     poll_fn(|cx| {
         if let Poll::Ready(output) = fut.as_mut().poll(cx) {
             return Poll::Ready(Some(output));
         }
-        let sleep = timer.get_or_insert_with(|| Box::pin(sleep_until(deadline)));
-        if !armed {
-            sleep.as_mut().reset(deadline);
-            armed = true;
-        }
-        match sleep.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
+        timer.poll_expired(cx, deadline).map(|()| None)
     })
     .await
 }

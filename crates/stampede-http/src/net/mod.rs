@@ -4,6 +4,7 @@
 mod client;
 mod connect;
 mod errors;
+mod idle;
 mod rate;
 mod stream;
 
