@@ -19,6 +19,15 @@ fn stampede(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The binary with `home` as its HOME.
+fn stampede_at_home(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stampede"))
+        .args(args)
+        .env("HOME", home)
+        .output()
+        .unwrap()
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -123,11 +132,7 @@ fn explain_prints_the_summary_on_stdout() {
 fn start_refuses_an_invalid_scenario_before_creating_anything() {
     let home = tempfile::tempdir().unwrap();
     let bad = fixture("broken/servers.xml");
-    let out = Command::new(env!("CARGO_BIN_EXE_stampede"))
-        .args(["-f", bad.to_str().unwrap(), "-n", "start"])
-        .env("HOME", home.path())
-        .output()
-        .unwrap();
+    let out = stampede_at_home(home.path(), &["-f", bad.to_str().unwrap(), "-n", "start"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("cannot run (2 errors)"),
@@ -161,13 +166,7 @@ fn dash_f_dash_reads_standard_input() {
 #[test]
 fn default_scenario_file_is_looked_up_in_home() {
     let home = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_stampede"))
-            .args(args)
-            .env("HOME", home.path())
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| stampede_at_home(home.path(), args);
     let out = run(&["validate"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -189,13 +188,7 @@ fn default_scenario_file_is_looked_up_in_home() {
 #[test]
 fn stop_and_status_without_a_run() {
     let home = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_stampede"))
-            .args(args)
-            .env("HOME", home.path())
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| stampede_at_home(home.path(), args);
     let out = run(&["stop"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("Stampede is not started: nothing to stop"));

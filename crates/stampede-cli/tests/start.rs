@@ -28,23 +28,11 @@ fn start_runs_the_scenario_and_writes_every_output() {
     let app = app();
     let file = sandbox.scenario("shop.xml", &small_load());
     let logs = sandbox.logs();
-    let target = target(&app);
-    let out = sandbox.run(&[
-        "-f",
-        file.to_str().unwrap(),
-        "-n",
-        "-l",
-        logs.to_str().unwrap(),
-        "--target",
-        &target,
-        "--interval",
-        "1s",
-        "--seed",
-        "11",
-        "--workers",
-        "2",
-        "start",
-    ]);
+    let out = sandbox.start(
+        &file,
+        &target(&app),
+        &["--interval", "1s", "--seed", "11", "--workers", "2"],
+    );
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
@@ -150,21 +138,7 @@ fn stats_on_stdout_with_dash_m_dash() {
                <request><http url="/health"/></request>"#,
         ),
     );
-    let logs = sandbox.logs();
-    let out = sandbox.run(&[
-        "-f",
-        file.to_str().unwrap(),
-        "-n",
-        "-m",
-        "-",
-        "-w",
-        "0.2",
-        "-l",
-        logs.to_str().unwrap(),
-        "--target",
-        &target(&app),
-        "start",
-    ]);
+    let out = sandbox.start(&file, &target(&app), &["-m", "-", "-w", "0.2"]);
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
@@ -260,17 +234,7 @@ fn an_unreachable_server_is_measured_not_fatal() {
             r#"<request><http url="/"/></request>"#,
         ),
     );
-    let logs = sandbox.logs();
-    let out = sandbox.run(&[
-        "-f",
-        file.to_str().unwrap(),
-        "-n",
-        "-l",
-        logs.to_str().unwrap(),
-        "--target",
-        &format!("127.0.0.1:{port}"),
-        "start",
-    ]);
+    let out = sandbox.start(&file, &format!("127.0.0.1:{port}"), &[]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -303,20 +267,8 @@ fn tls_failures_suggest_insecure_unless_given() {
     )
     .replace(r#"port="8080" type="tcp""#, r#"port="8443" type="ssl""#);
     let file = sandbox.scenario("tls.xml", &xml);
-    let logs = sandbox.logs();
     let run = |extra: &[&str]| {
-        let mut args = vec![
-            "-f",
-            file.to_str().unwrap(),
-            "-n",
-            "-l",
-            logs.to_str().unwrap(),
-        ];
-        let t = target(&app);
-        args.extend(["--target", &t]);
-        args.extend(extra);
-        args.push("start");
-        let out = sandbox.run(&args);
+        let out = sandbox.start(&file, &target(&app), extra);
         assert_eq!(out.status.code(), Some(0));
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
@@ -343,24 +295,11 @@ fn processes_spread_the_run_and_merge_exactly() {
     let sandbox = Sandbox::new();
     let app = app();
     let file = sandbox.scenario("spread.xml", &small_load());
-    let logs = sandbox.logs();
-    let target = target(&app);
-    let out = sandbox.run(&[
-        "-f",
-        file.to_str().unwrap(),
-        "-n",
-        "-l",
-        logs.to_str().unwrap(),
-        "--target",
-        &target,
-        "--interval",
-        "1s",
-        "--seed",
-        "5",
-        "--processes",
-        "3",
-        "start",
-    ]);
+    let out = sandbox.start(
+        &file,
+        &target(&app),
+        &["--interval", "1s", "--seed", "5", "--processes", "3"],
+    );
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),

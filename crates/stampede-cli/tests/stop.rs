@@ -17,23 +17,11 @@ fn start_endless(
     users: u32,
 ) -> Running {
     let file = sandbox.scenario(&format!("{id}.xml"), &endless(users));
-    let logs = sandbox.logs();
-    let running = sandbox.spawn(&[
-        "-f",
-        file.to_str().unwrap(),
-        "-n",
-        "-i",
-        id,
-        "-l",
-        logs.to_str().unwrap(),
-        "--target",
+    let running = sandbox.spawn_start(
+        &file,
         &target(app),
-        "--interval",
-        "1s",
-        "--workers",
-        "2",
-        "start",
-    ]);
+        &["-i", id, "--interval", "1s", "--workers", "2"],
+    );
     assert!(
         wait_until(|| app.counts().total() >= 10),
         "the run did not start: {}\n{}",
@@ -96,17 +84,7 @@ fn a_second_ctrl_c_aborts() {
         .add(FaultRule::new(Fault::Delay(Duration::from_secs(3))).route("/health"))
         .unwrap();
     let file = sandbox.scenario("slow.xml", &endless(3));
-    let logs = sandbox.logs();
-    let mut running = sandbox.spawn(&[
-        "-f",
-        file.to_str().unwrap(),
-        "-n",
-        "-l",
-        logs.to_str().unwrap(),
-        "--target",
-        &target(&app),
-        "start",
-    ]);
+    let mut running = sandbox.spawn_start(&file, &target(&app), &[]);
     running.line_after("Log directory is:");
     // Every user has started (and waits for its first answer).
     assert!(wait_until(|| {
@@ -154,19 +132,7 @@ fn stop_and_status_from_another_process() {
 
     // Another run with a different id would be fine; the same id is refused.
     let file = sandbox.scenario("again.xml", &endless(1));
-    let logs = sandbox.logs();
-    let second = sandbox.run(&[
-        "-f",
-        file.to_str().unwrap(),
-        "-n",
-        "-i",
-        "shop-1",
-        "-l",
-        logs.to_str().unwrap(),
-        "--target",
-        &target(&app),
-        "start",
-    ]);
+    let second = sandbox.start(&file, &target(&app), &["-i", "shop-1"]);
     let err = String::from_utf8_lossy(&second.stderr);
     assert_eq!(second.status.code(), Some(5), "{err}");
     assert!(

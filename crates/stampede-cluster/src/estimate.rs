@@ -276,15 +276,7 @@ mod tests {
 <servers><server host="127.0.0.1" port="80" type="tcp"/></servers>
 <load {load}</load><sessions>{sessions}</sessions></tsung>"#
         );
-        stampede_scenario::load_str(
-            "t.xml",
-            std::path::Path::new("."),
-            &xml,
-            &Default::default(),
-        )
-        .map(|l| l.scenario)
-        .map_err(|f| stampede_scenario::render(&f.diagnostics, &f.sources, false))
-        .unwrap()
+        crate::test_support::scenario_from_xml(&xml)
     }
 
     const THINK_60: &str = r#"<session name="s" probability="100" type="ts_http">

@@ -51,6 +51,8 @@ mod plan;
 pub mod protocol;
 mod summary;
 mod sysinfo;
+#[cfg(test)]
+mod test_support;
 
 pub use agent::{agent_main, agent_stdio};
 pub use config::{AgentCommand, ClusterConfig};

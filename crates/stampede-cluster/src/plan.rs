@@ -215,15 +215,7 @@ mod tests {
 <sessions><session name="s" probability="100" type="ts_http">
 <request><http url="/"/></request><thinktime value="3600" random="false"/></session></sessions></tsung>"#
         );
-        stampede_scenario::load_str(
-            "t.xml",
-            std::path::Path::new("."),
-            &xml,
-            &Default::default(),
-        )
-        .map(|l| l.scenario)
-        .map_err(|f| stampede_scenario::render(&f.diagnostics, &f.sources, false))
-        .unwrap()
+        crate::test_support::scenario_from_xml(&xml)
     }
 
     fn config(processes: Option<usize>, files: u64) -> ClusterConfig {

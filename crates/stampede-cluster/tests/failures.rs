@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use stampede_cluster::frame::write_message;
 use stampede_cluster::protocol::FromAgent;
-use stampede_cluster::{AgentCommand, AgentOutcome, ClusterError};
+use stampede_cluster::{AgentCommand, AgentOutcome, ClusterConfig, ClusterError};
 use stampede_engine::{LogLevel, RunEnd, RunObserver, StopHandle};
 use stampede_metrics::ClosedInterval;
 use stampede_model::Counter;
@@ -50,15 +50,13 @@ impl RunObserver for StopAfterFirstInterval {
 
 #[test]
 fn a_stop_reaches_every_agent_and_nothing_measured_is_lost() {
-    let app = app();
-    let dir = tempfile::tempdir().unwrap();
-    let (path, sc) = scenario_file(ENDLESS, app.addr().port(), dir.path());
+    let f = Fixture::new(ENDLESS);
     let stop = StopHandle::new();
     let mut obs = StopAfterFirstInterval {
         inner: Collected::default(),
         stop: stop.clone(),
     };
-    let summary = run_cluster(sc, cluster_config(&path, dir.path(), 3), &mut obs, stop).unwrap();
+    let summary = run_cluster(f.scenario.clone(), f.cluster_config(3), &mut obs, stop).unwrap();
     assert_eq!(
         summary.run.end,
         RunEnd::Stopped { by: "test".into() },
@@ -76,7 +74,7 @@ fn a_stop_reaches_every_agent_and_nothing_measured_is_lost() {
     }
     let t = &summary.run.totals;
     // Everything the agents measured, and everything the app served, is in the totals.
-    assert_eq!(t.request.count, app.counts().total());
+    assert_eq!(t.request.count, f.app.counts().total());
     assert!(t.request.count > 0);
     // Stopped users were cut and counted; none is left running.
     assert_eq!(t.users.net(), 0);
@@ -143,9 +141,7 @@ const FEW_SECONDS: &str = r#"<?xml version="1.0"?>
 
 #[test]
 fn a_killed_agent_is_reported_and_the_run_goes_on() {
-    let app = app();
-    let dir = tempfile::tempdir().unwrap();
-    let (path, sc) = scenario_file(FEW_SECONDS, app.addr().port(), dir.path());
+    let f = Fixture::new(FEW_SECONDS);
     let mut obs = KillOne {
         inner: Collected::default(),
         victim: 1,
@@ -153,8 +149,8 @@ fn a_killed_agent_is_reported_and_the_run_goes_on() {
         killed: false,
     };
     let summary = run_cluster(
-        sc,
-        cluster_config(&path, dir.path(), 3),
+        f.scenario.clone(),
+        f.cluster_config(3),
         &mut obs,
         StopHandle::new(),
     )
@@ -199,7 +195,7 @@ fn a_killed_agent_is_reported_and_the_run_goes_on() {
         .map(|&i| summary.agents[i].totals.as_ref().unwrap().request.count)
         .sum();
     assert!(t.request.count >= survivors);
-    assert!(t.request.count <= app.counts().total());
+    assert!(t.request.count <= f.app.counts().total());
     assert_eq!(
         survivors,
         2 * 10 * 40,
@@ -240,13 +236,11 @@ const ABORT_TEST: &str = r#"<?xml version="1.0"?>
 
 #[test]
 fn a_user_stopping_the_test_stops_every_process() {
-    let app = app();
-    let dir = tempfile::tempdir().unwrap();
-    let (path, sc) = scenario_file(ABORT_TEST, app.addr().port(), dir.path());
+    let f = Fixture::new(ABORT_TEST);
     let mut seen = Collected::default();
     let summary = run_cluster(
-        sc,
-        cluster_config(&path, dir.path(), 3),
+        f.scenario.clone(),
+        f.cluster_config(3),
         &mut seen,
         StopHandle::new(),
     )
@@ -267,6 +261,17 @@ fn a_user_stopping_the_test_stops_every_process() {
     );
 }
 
+/// The error a run of the fixture's scenario with `config` fails with.
+fn run_error(f: &Fixture, config: ClusterConfig) -> ClusterError {
+    run_cluster(
+        f.scenario.clone(),
+        config,
+        &mut Collected::default(),
+        StopHandle::new(),
+    )
+    .unwrap_err()
+}
+
 /// An agent program that plays back `frames` and then waits.
 fn fake_agent(dir: &std::path::Path, frames: &[u8]) -> AgentCommand {
     let file = dir.join("frames.bin");
@@ -282,9 +287,7 @@ fn fake_agent(dir: &std::path::Path, frames: &[u8]) -> AgentCommand {
 
 #[test]
 fn an_agent_of_another_protocol_version_is_refused_clearly() {
-    let app = app();
-    let dir = tempfile::tempdir().unwrap();
-    let (path, sc) = scenario_file(FEW_SECONDS, app.addr().port(), dir.path());
+    let f = Fixture::new(FEW_SECONDS);
     let mut frames = Vec::new();
     write_message(
         &mut frames,
@@ -295,9 +298,9 @@ fn an_agent_of_another_protocol_version_is_refused_clearly() {
         },
     )
     .unwrap();
-    let mut config = cluster_config(&path, dir.path(), 2);
-    config.agent_command = fake_agent(dir.path(), &frames);
-    let err = run_cluster(sc, config, &mut Collected::default(), StopHandle::new()).unwrap_err();
+    let mut config = f.cluster_config(2);
+    config.agent_command = fake_agent(f.dir.path(), &frames);
+    let err = run_error(&f, config);
     assert!(
         matches!(
             err,
@@ -314,17 +317,15 @@ fn an_agent_of_another_protocol_version_is_refused_clearly() {
         text.contains("version 999") && text.contains("version 1"),
         "{text}"
     );
-    assert_eq!(app.counts().total(), 0);
+    assert_eq!(f.app.counts().total(), 0);
 }
 
 #[test]
 fn an_agent_writing_garbage_fails_the_start_without_hanging() {
-    let app = app();
-    let dir = tempfile::tempdir().unwrap();
-    let (path, sc) = scenario_file(FEW_SECONDS, app.addr().port(), dir.path());
-    let mut config = cluster_config(&path, dir.path(), 1);
-    config.agent_command = fake_agent(dir.path(), b"Listening on port 8080\n");
-    let err = run_cluster(sc, config, &mut Collected::default(), StopHandle::new()).unwrap_err();
+    let f = Fixture::new(FEW_SECONDS);
+    let mut config = f.cluster_config(1);
+    config.agent_command = fake_agent(f.dir.path(), b"Listening on port 8080\n");
+    let err = run_error(&f, config);
     assert!(
         matches!(err, ClusterError::AgentFailed { index: 0, .. }),
         "{err:?}"
@@ -337,13 +338,11 @@ fn an_agent_writing_garbage_fails_the_start_without_hanging() {
 
 #[test]
 fn a_silent_agent_times_out() {
-    let app = app();
-    let dir = tempfile::tempdir().unwrap();
-    let (path, sc) = scenario_file(FEW_SECONDS, app.addr().port(), dir.path());
-    let mut config = cluster_config(&path, dir.path(), 1);
-    config.agent_command = fake_agent(dir.path(), b"");
+    let f = Fixture::new(FEW_SECONDS);
+    let mut config = f.cluster_config(1);
+    config.agent_command = fake_agent(f.dir.path(), b"");
     config.startup_timeout = std::time::Duration::from_millis(500);
-    let err = run_cluster(sc, config, &mut Collected::default(), StopHandle::new()).unwrap_err();
+    let err = run_error(&f, config);
     assert!(
         matches!(err, ClusterError::Timeout { index: 0, .. }),
         "{err:?}"
@@ -352,14 +351,12 @@ fn a_silent_agent_times_out() {
 
 #[test]
 fn an_agent_that_cannot_load_the_scenario_refuses_with_the_reason() {
-    let app = app();
-    let dir = tempfile::tempdir().unwrap();
-    let (path, sc) = scenario_file(FEW_SECONDS, app.addr().port(), dir.path());
-    let mut config = cluster_config(&path, dir.path(), 2);
+    let f = Fixture::new(FEW_SECONDS);
+    let mut config = f.cluster_config(2);
     config.scenario = stampede_cluster::ScenarioSource::Path {
-        path: dir.path().join("missing.xml"),
+        path: f.dir.path().join("missing.xml"),
     };
-    let err = run_cluster(sc, config, &mut Collected::default(), StopHandle::new()).unwrap_err();
+    let err = run_error(&f, config);
     assert!(matches!(err, ClusterError::Refused { .. }), "{err:?}");
     assert!(err.to_string().contains("missing.xml"), "{err}");
 }

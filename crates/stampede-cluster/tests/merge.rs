@@ -53,18 +53,17 @@ struct Outcomes {
 }
 
 fn run_with(processes: Option<usize>) -> Outcomes {
-    let app = app();
-    let dir = tempfile::tempdir().unwrap();
-    let (path, sc) = scenario_file(FIXED_WORK, app.addr().port(), dir.path());
+    let f = Fixture::new(FIXED_WORK);
     let (totals, agent_totals, users_launched, intervals) = match processes {
         None => {
-            let (s, _) = single(sc, dir.path());
+            let (s, _) = single(f.scenario.clone(), f.dir.path());
             (s.totals, vec![], s.users_launched, s.series.len())
         }
         Some(p) => {
             let mut seen = Collected::default();
-            let config = cluster_config(&path, dir.path(), p);
-            let summary = run_cluster(sc, config, &mut seen, StopHandle::new()).unwrap();
+            let config = f.cluster_config(p);
+            let summary =
+                run_cluster(f.scenario.clone(), config, &mut seen, StopHandle::new()).unwrap();
             assert_eq!(summary.run.end, RunEnd::Completed, "{:?}", seen.logs);
             assert_eq!(summary.agents.len(), p);
             assert_eq!(seen.started, 1);
@@ -96,7 +95,8 @@ fn run_with(processes: Option<usize>) -> Outcomes {
             )
         }
     };
-    let app_counts = app
+    let app_counts = f
+        .app
         .counts()
         .entries()
         .iter()

@@ -126,13 +126,22 @@ impl Parser {
         self.depth = self.depth.saturating_sub(1);
     }
 
-    /// `E1, E2, ...`
-    fn exprs(&mut self) -> PResult<Vec<Expr>> {
-        let mut out = vec![self.expr()?];
-        while self.eat(",") {
-            out.push(self.expr()?);
+    /// `Item sep Item sep ...`: one or more items separated by the symbol `sep`.
+    fn separated<T>(
+        &mut self,
+        sep: &str,
+        mut item: impl FnMut(&mut Self) -> PResult<T>,
+    ) -> PResult<Vec<T>> {
+        let mut out = vec![item(self)?];
+        while self.eat(sep) {
+            out.push(item(self)?);
         }
         Ok(out)
+    }
+
+    /// `E1, E2, ...`
+    fn exprs(&mut self) -> PResult<Vec<Expr>> {
+        self.separated(",", Self::expr)
     }
 
     pub(crate) fn expr(&mut self) -> PResult<Expr> {
@@ -396,21 +405,16 @@ impl Parser {
             }
             Tok::Sym("if") => {
                 self.i += 1;
-                let mut clauses = Vec::new();
-                loop {
-                    let guards = self.guard_seq()?;
-                    self.expect("->")?;
-                    let body = self.exprs()?;
-                    clauses.push(Clause {
+                let clauses = self.separated(";", |p| {
+                    let guards = p.guard_seq()?;
+                    p.expect("->")?;
+                    Ok(Clause {
                         pats: Vec::new(),
                         guards,
-                        body,
+                        body: p.exprs()?,
                         fresh: Vec::new(),
-                    });
-                    if !self.eat(";") {
-                        break;
-                    }
-                }
+                    })
+                })?;
                 self.expect("end")?;
                 Ok(Expr::If(clauses, pos))
             }
@@ -474,32 +478,24 @@ impl Parser {
     }
 
     fn qualifiers(&mut self) -> PResult<Vec<Qualifier>> {
-        let mut out = Vec::new();
-        loop {
-            let e = self.expr()?;
-            if self.eat("<-") {
-                let pat = expr_to_pat(e)?;
-                let expr = self.expr()?;
-                out.push(Qualifier::Generator {
-                    pat,
-                    expr,
+        self.separated(",", |p| {
+            let e = p.expr()?;
+            Ok(if p.eat("<-") {
+                Qualifier::Generator {
+                    pat: expr_to_pat(e)?,
+                    expr: p.expr()?,
                     fresh: Vec::new(),
-                });
-            } else if self.eat("<=") {
-                let pat = expr_to_pat(e)?;
-                let expr = self.expr()?;
-                out.push(Qualifier::BinGenerator {
-                    pat,
-                    expr,
+                }
+            } else if p.eat("<=") {
+                Qualifier::BinGenerator {
+                    pat: expr_to_pat(e)?,
+                    expr: p.expr()?,
                     fresh: Vec::new(),
-                });
+                }
             } else {
-                out.push(Qualifier::Filter(e));
-            }
-            if !self.eat(",") {
-                return Ok(out);
-            }
-        }
+                Qualifier::Filter(e)
+            })
+        })
     }
 
     fn binary_lit(&mut self) -> PResult<Expr> {
@@ -600,41 +596,32 @@ impl Parser {
 
     /// `G1, G2; G3` after `when` (or an `if` clause).
     fn guard_seq(&mut self) -> PResult<Vec<Vec<Expr>>> {
-        let mut alts = Vec::new();
-        loop {
-            let mut conj = vec![self.expr()?];
-            while self.eat(",") {
-                conj.push(self.expr()?);
-            }
-            alts.push(conj);
-            if !self.eat(";") {
-                return Ok(alts);
-            }
-        }
+        self.separated(";", Self::exprs)
+    }
+
+    /// The rest of a clause after its head: `[when Guards] -> Body`.
+    fn guards_and_body(&mut self) -> PResult<(Vec<Vec<Expr>>, Vec<Expr>)> {
+        let guards = if self.eat("when") {
+            self.guard_seq()?
+        } else {
+            Vec::new()
+        };
+        self.expect("->")?;
+        Ok((guards, self.exprs()?))
     }
 
     /// Clauses of `case ... of` and `try ... of`: `Pat [when G] -> Body ; ...`.
     fn cr_clauses(&mut self) -> PResult<Vec<Clause>> {
-        let mut clauses = Vec::new();
-        loop {
-            let pat = expr_to_pat(self.expr()?)?;
-            let guards = if self.eat("when") {
-                self.guard_seq()?
-            } else {
-                Vec::new()
-            };
-            self.expect("->")?;
-            let body = self.exprs()?;
-            clauses.push(Clause {
+        self.separated(";", |p| {
+            let pat = expr_to_pat(p.expr()?)?;
+            let (guards, body) = p.guards_and_body()?;
+            Ok(Clause {
                 pats: vec![pat],
                 guards,
                 body,
                 fresh: Vec::new(),
-            });
-            if !self.eat(";") {
-                return Ok(clauses);
-            }
-        }
+            })
+        })
     }
 
     fn fun(&mut self) -> PResult<Expr> {
@@ -682,31 +669,30 @@ impl Parser {
             Tok::Var(v) if matches!(self.peek_at(1), Tok::Sym("(")) => Some(v),
             _ => None,
         };
-        let mut clauses = Vec::new();
         let mut arity = None;
-        loop {
-            let cpos = self.pos();
+        let clauses = self.separated(";", |p| {
+            let cpos = p.pos();
             if let Some(n) = &fun_name {
-                match self.peek().clone() {
-                    Tok::Var(v) if &v == n => self.i += 1,
+                match p.peek().clone() {
+                    Tok::Var(v) if &v == n => p.i += 1,
                     _ => {
                         return Err(Diagnostic::error(
                             format!(
                                 "syntax error before {}: each clause of a named fun starts with its name {n}",
-                                self.describe()
+                                p.describe()
                             ),
                             cpos,
                         ));
                     }
                 }
             }
-            self.expect("(")?;
+            p.expect("(")?;
             let mut pats = Vec::new();
-            if !self.eat(")") {
-                for e in self.exprs()? {
+            if !p.eat(")") {
+                for e in p.exprs()? {
                     pats.push(expr_to_pat(e)?);
                 }
-                self.expect(")")?;
+                p.expect(")")?;
             }
             match arity {
                 None => arity = Some(pats.len()),
@@ -718,23 +704,14 @@ impl Parser {
                 }
                 Some(_) => {}
             }
-            let guards = if self.eat("when") {
-                self.guard_seq()?
-            } else {
-                Vec::new()
-            };
-            self.expect("->")?;
-            let body = self.exprs()?;
-            clauses.push(Clause {
+            let (guards, body) = p.guards_and_body()?;
+            Ok(Clause {
                 pats,
                 guards,
                 body,
                 fresh: Vec::new(),
-            });
-            if !self.eat(";") {
-                break;
-            }
-        }
+            })
+        })?;
         self.expect("end")?;
         let id = self.next_fun_id;
         self.next_fun_id += 1;
@@ -755,57 +732,11 @@ impl Parser {
         } else {
             Vec::new()
         };
-        let mut catches = Vec::new();
-        if self.eat("catch") {
-            loop {
-                let class_first = matches!(self.peek(), Tok::Atom(_) | Tok::Var(_))
-                    && matches!(self.peek_at(1), Tok::Sym(":"));
-                let first = if class_first {
-                    self.primary()?
-                } else {
-                    self.expr()?
-                };
-                let (class, reason, stack) = if self.eat(":") {
-                    let reason = if matches!(self.peek(), Tok::Var(_))
-                        && matches!(self.peek_at(1), Tok::Sym(":"))
-                    {
-                        self.primary()?
-                    } else {
-                        self.expr()?
-                    };
-                    let stack = if self.eat(":") {
-                        Some(expr_to_pat(self.expr()?)?)
-                    } else {
-                        None
-                    };
-                    (expr_to_pat(first)?, expr_to_pat(reason)?, stack)
-                } else {
-                    (
-                        Pat::Lit(Value::static_atom("throw")),
-                        expr_to_pat(first)?,
-                        None,
-                    )
-                };
-                let guards = if self.eat("when") {
-                    self.guard_seq()?
-                } else {
-                    Vec::new()
-                };
-                self.expect("->")?;
-                let body = self.exprs()?;
-                catches.push(CatchClause {
-                    class,
-                    reason,
-                    stack,
-                    guards,
-                    body,
-                    fresh: Vec::new(),
-                });
-                if !self.eat(";") {
-                    break;
-                }
-            }
-        }
+        let catches = if self.eat("catch") {
+            self.separated(";", Self::catch_clause)?
+        } else {
+            Vec::new()
+        };
         let after = if self.eat("after") {
             self.exprs()?
         } else {
@@ -827,6 +758,46 @@ impl Parser {
             catches,
             after,
             pos,
+        })
+    }
+
+    /// `[Class:]Reason[:Stack] [when G] -> Body` after `catch`.
+    fn catch_clause(&mut self) -> PResult<CatchClause> {
+        let class_first = matches!(self.peek(), Tok::Atom(_) | Tok::Var(_))
+            && matches!(self.peek_at(1), Tok::Sym(":"));
+        let first = if class_first {
+            self.primary()?
+        } else {
+            self.expr()?
+        };
+        let (class, reason, stack) = if self.eat(":") {
+            let reason =
+                if matches!(self.peek(), Tok::Var(_)) && matches!(self.peek_at(1), Tok::Sym(":")) {
+                    self.primary()?
+                } else {
+                    self.expr()?
+                };
+            let stack = if self.eat(":") {
+                Some(expr_to_pat(self.expr()?)?)
+            } else {
+                None
+            };
+            (expr_to_pat(first)?, expr_to_pat(reason)?, stack)
+        } else {
+            (
+                Pat::Lit(Value::static_atom("throw")),
+                expr_to_pat(first)?,
+                None,
+            )
+        };
+        let (guards, body) = self.guards_and_body()?;
+        Ok(CatchClause {
+            class,
+            reason,
+            stack,
+            guards,
+            body,
+            fresh: Vec::new(),
         })
     }
 }

@@ -73,11 +73,6 @@ impl Layout {
             .unwrap_or_else(|| format!("#{}", id.0))
     }
 
-    /// Tsung's statistic name for a transaction: `tr_<name>`.
-    pub fn transaction_stat_name(&self, id: TransactionId) -> String {
-        format!("tr_{}", self.transaction_name(id))
-    }
-
     /// The label of a request, if known.
     pub fn request(&self, id: RequestId) -> Option<&RequestLabel> {
         self.requests.get(id.index())

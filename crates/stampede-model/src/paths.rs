@@ -469,6 +469,19 @@ pub mod xpath {
         })
     }
 
+    /// The tokens spelt with two characters.
+    fn two_char_token(first: char, second: char) -> Option<Tok> {
+        Some(match (first, second) {
+            ('!', '=') => Tok::Ne,
+            ('<', '=') => Tok::Le,
+            ('>', '=') => Tok::Ge,
+            (':', ':') => Tok::ColonColon,
+            ('/', '/') => Tok::DoubleSlash,
+            ('.', '.') => Tok::DotDot,
+            _ => return None,
+        })
+    }
+
     fn lex(src: &str) -> Result<Vec<(Tok, usize)>, PathSyntaxError> {
         let chars: Vec<(usize, char)> = src.char_indices().collect();
         let mut out: Vec<(Tok, usize)> = Vec::new();
@@ -487,6 +500,11 @@ pub mod xpath {
             }
             let operator_context = out.last().is_some_and(|(t, _)| t.makes_operator_context());
             let next = chars.get(i + 1).map(|&(_, c)| c);
+            if let Some(tok) = next.and_then(|n| two_char_token(c, n)) {
+                out.push((tok, off));
+                i += 2;
+                continue;
+            }
             let tok = match c {
                 '(' => Tok::LParen,
                 ')' => Tok::RParen,
@@ -498,33 +516,9 @@ pub mod xpath {
                 '+' => Tok::Plus,
                 '-' => Tok::Minus,
                 '=' => Tok::Eq,
-                '!' if next == Some('=') => {
-                    i += 1;
-                    Tok::Ne
-                }
-                '<' if next == Some('=') => {
-                    i += 1;
-                    Tok::Le
-                }
                 '<' => Tok::Lt,
-                '>' if next == Some('=') => {
-                    i += 1;
-                    Tok::Ge
-                }
                 '>' => Tok::Gt,
-                ':' if next == Some(':') => {
-                    i += 1;
-                    Tok::ColonColon
-                }
-                '/' if next == Some('/') => {
-                    i += 1;
-                    Tok::DoubleSlash
-                }
                 '/' => Tok::Slash,
-                '.' if next == Some('.') => {
-                    i += 1;
-                    Tok::DotDot
-                }
                 '.' if !next.is_some_and(|n| n.is_ascii_digit()) => Tok::Dot,
                 '*' if operator_context => Tok::Multiply,
                 '*' => Tok::NameTest(NodeTest::Any),
@@ -648,6 +642,29 @@ pub mod xpath {
         Ok(expr)
     }
 
+    /// A binary operator, as the parser meets it, and the expression it builds.
+    #[derive(Clone, Copy)]
+    enum Binary {
+        Or,
+        And,
+        Union,
+        Compare(Comparison),
+        Arith(ArithOp),
+    }
+
+    impl Binary {
+        fn build(self, left: Expr, right: Expr) -> Expr {
+            let (left, right) = (Box::new(left), Box::new(right));
+            match self {
+                Binary::Or => Expr::Or(left, right),
+                Binary::And => Expr::And(left, right),
+                Binary::Union => Expr::Union(left, right),
+                Binary::Compare(op) => Expr::Compare(op, left, right),
+                Binary::Arith(op) => Expr::Arith(op, left, right),
+            }
+        }
+    }
+
     impl Parser {
         fn peek(&self) -> Option<&Tok> {
             self.toks.get(self.pos).map(|(t, _)| t)
@@ -691,80 +708,68 @@ pub mod xpath {
         }
 
         fn or_expr(&mut self) -> Result<Expr, PathSyntaxError> {
-            let mut left = self.and_expr()?;
-            while self.eat(&Tok::Or) {
-                let right = self.and_expr()?;
-                left = Expr::Or(Box::new(left), Box::new(right));
-            }
-            Ok(left)
+            self.left_assoc(Self::and_expr, |t| match t {
+                Tok::Or => Some(Binary::Or),
+                _ => None,
+            })
         }
 
         fn and_expr(&mut self) -> Result<Expr, PathSyntaxError> {
-            let mut left = self.equality()?;
-            while self.eat(&Tok::And) {
-                let right = self.equality()?;
-                left = Expr::And(Box::new(left), Box::new(right));
-            }
-            Ok(left)
+            self.left_assoc(Self::equality, |t| match t {
+                Tok::And => Some(Binary::And),
+                _ => None,
+            })
         }
 
         fn equality(&mut self) -> Result<Expr, PathSyntaxError> {
-            let mut left = self.relational()?;
-            loop {
-                let op = match self.peek() {
-                    Some(Tok::Eq) => Comparison::Eq,
-                    Some(Tok::Ne) => Comparison::Ne,
-                    _ => return Ok(left),
-                };
-                self.pos += 1;
-                let right = self.relational()?;
-                left = Expr::Compare(op, Box::new(left), Box::new(right));
-            }
+            self.left_assoc(Self::relational, |t| match t {
+                Tok::Eq => Some(Binary::Compare(Comparison::Eq)),
+                Tok::Ne => Some(Binary::Compare(Comparison::Ne)),
+                _ => None,
+            })
         }
 
         fn relational(&mut self) -> Result<Expr, PathSyntaxError> {
-            let mut left = self.additive()?;
-            loop {
-                let op = match self.peek() {
-                    Some(Tok::Lt) => Comparison::Lt,
-                    Some(Tok::Le) => Comparison::Le,
-                    Some(Tok::Gt) => Comparison::Gt,
-                    Some(Tok::Ge) => Comparison::Ge,
-                    _ => return Ok(left),
-                };
-                self.pos += 1;
-                let right = self.additive()?;
-                left = Expr::Compare(op, Box::new(left), Box::new(right));
-            }
+            self.left_assoc(Self::additive, |t| match t {
+                Tok::Lt => Some(Binary::Compare(Comparison::Lt)),
+                Tok::Le => Some(Binary::Compare(Comparison::Le)),
+                Tok::Gt => Some(Binary::Compare(Comparison::Gt)),
+                Tok::Ge => Some(Binary::Compare(Comparison::Ge)),
+                _ => None,
+            })
         }
 
         fn additive(&mut self) -> Result<Expr, PathSyntaxError> {
-            let mut left = self.multiplicative()?;
-            loop {
-                let op = match self.peek() {
-                    Some(Tok::Plus) => ArithOp::Add,
-                    Some(Tok::Minus) => ArithOp::Sub,
-                    _ => return Ok(left),
-                };
-                self.pos += 1;
-                let right = self.multiplicative()?;
-                left = Expr::Arith(op, Box::new(left), Box::new(right));
-            }
+            self.left_assoc(Self::multiplicative, |t| match t {
+                Tok::Plus => Some(Binary::Arith(ArithOp::Add)),
+                Tok::Minus => Some(Binary::Arith(ArithOp::Sub)),
+                _ => None,
+            })
         }
 
         fn multiplicative(&mut self) -> Result<Expr, PathSyntaxError> {
-            let mut left = self.unary()?;
-            loop {
-                let op = match self.peek() {
-                    Some(Tok::Multiply) => ArithOp::Mul,
-                    Some(Tok::Div) => ArithOp::Div,
-                    Some(Tok::Mod) => ArithOp::Mod,
-                    _ => return Ok(left),
-                };
+            self.left_assoc(Self::unary, |t| match t {
+                Tok::Multiply => Some(Binary::Arith(ArithOp::Mul)),
+                Tok::Div => Some(Binary::Arith(ArithOp::Div)),
+                Tok::Mod => Some(Binary::Arith(ArithOp::Mod)),
+                _ => None,
+            })
+        }
+
+        /// One precedence level of left-associative binary operators: `operand (op operand)*`,
+        /// where `operator` says which tokens belong to this level.
+        fn left_assoc(
+            &mut self,
+            operand: fn(&mut Self) -> Result<Expr, PathSyntaxError>,
+            operator: fn(&Tok) -> Option<Binary>,
+        ) -> Result<Expr, PathSyntaxError> {
+            let mut left = operand(self)?;
+            while let Some(op) = self.peek().and_then(operator) {
                 self.pos += 1;
-                let right = self.unary()?;
-                left = Expr::Arith(op, Box::new(left), Box::new(right));
+                let right = operand(self)?;
+                left = op.build(left, right);
             }
+            Ok(left)
         }
 
         fn unary(&mut self) -> Result<Expr, PathSyntaxError> {
@@ -778,12 +783,10 @@ pub mod xpath {
         }
 
         fn union(&mut self) -> Result<Expr, PathSyntaxError> {
-            let mut left = self.path_expr()?;
-            while self.eat(&Tok::Pipe) {
-                let right = self.path_expr()?;
-                left = Expr::Union(Box::new(left), Box::new(right));
-            }
-            Ok(left)
+            self.left_assoc(Self::path_expr, |t| match t {
+                Tok::Pipe => Some(Binary::Union),
+                _ => None,
+            })
         }
 
         fn starts_step(t: Option<&Tok>) -> bool {

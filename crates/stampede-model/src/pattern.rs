@@ -26,18 +26,8 @@ pub struct Pattern {
 impl Pattern {
     /// Compiles `source` as Tsung does for `dyn_variable re=` and `<match>`: no flags.
     pub fn new(source: &str) -> Result<Self, PatternError> {
-        Self::build(source, false)
-    }
-
-    /// Compiles with `dotall` (`.` matches newlines), as Tsung does for some internal patterns.
-    pub fn new_dotall(source: &str) -> Result<Self, PatternError> {
-        Self::build(source, true)
-    }
-
-    fn build(source: &str, dotall: bool) -> Result<Self, PatternError> {
         let regex = pcre2::bytes::RegexBuilder::new()
             .jit_if_available(true)
-            .dotall(dotall)
             .build(source)
             .map_err(|e| PatternError {
                 message: e.to_string(),

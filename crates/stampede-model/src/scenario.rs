@@ -36,10 +36,6 @@ impl Scenario {
         &self.transactions[id.index()]
     }
 
-    pub fn request_info(&self, id: RequestId) -> &RequestInfo {
-        &self.requests[id.index()]
-    }
-
     /// Finds a session by name (the first one, since Tsung does not enforce unique names).
     pub fn session_by_name(&self, name: &str) -> Option<SessionId> {
         self.sessions.iter().find(|s| s.name == name).map(|s| s.id)

@@ -298,14 +298,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn stampede_rules_use_every_interval() {
-        let series = [
+    /// Four intervals dumped at 10, 20, 30 and 35 s (Δ = -, 10, 10, 5), the second empty.
+    fn four_intervals() -> [IntervalSummary; 4] {
+        [
             iv(0, 10, 100, 2),
             iv(1, 20, 0, 0),
             iv(2, 30, 300, 4),
             iv(3, 35, 50, 8),
-        ];
+        ]
+    }
+
+    #[test]
+    fn stampede_rules_use_every_interval() {
+        let series = four_intervals();
         let row = sample_row("request", &series, Rules::Stampede, |s| Some(&s.request)).unwrap();
         assert_eq!(row.count, 450);
         assert_eq!(row.highest_rate, 30.0);
@@ -318,13 +323,7 @@ mod tests {
 
     #[test]
     fn tsung_rules_skip_the_first_block_and_lag() {
-        // Dumps at 10, 20, 30, 35: Δ = -, 10, 10, 5.
-        let series = [
-            iv(0, 10, 100, 2),
-            iv(1, 20, 0, 0),
-            iv(2, 30, 300, 4),
-            iv(3, 35, 50, 8),
-        ];
+        let series = four_intervals();
         let row = sample_row("request", &series, Rules::TsungStatsPl, |s| {
             Some(&s.request)
         })

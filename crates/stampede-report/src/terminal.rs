@@ -18,6 +18,15 @@ fn sample_line(out: &mut String, name: &str, s: &SampleTotals) {
     );
 }
 
+/// The items joined with ` · `, or `none`.
+fn joined_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items.join(" · ")
+    }
+}
+
 fn truncate(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
         s.to_owned()
@@ -74,25 +83,9 @@ pub fn render_summary(stats: &StatsFile, report: Option<&Path>) -> String {
         .iter()
         .map(|(c, n)| format!("{} {}", stampede_metrics::status_key(c), n))
         .collect();
-    let _ = writeln!(
-        out,
-        "  HTTP codes: {}",
-        if codes.is_empty() {
-            "none".to_owned()
-        } else {
-            codes.join(" · ")
-        }
-    );
+    let _ = writeln!(out, "  HTTP codes: {}", joined_or_none(&codes));
     let errors: Vec<String> = t.errors.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    let _ = writeln!(
-        out,
-        "  Errors: {}",
-        if errors.is_empty() {
-            "none".to_owned()
-        } else {
-            errors.join(" · ")
-        }
-    );
+    let _ = writeln!(out, "  Errors: {}", joined_or_none(&errors));
     let started: u64 = t.sessions.iter().map(|s| s.started).sum();
     let completed: u64 = t.sessions.iter().map(|s| s.completed).sum();
     let aborted: u64 = t.sessions.iter().map(|s| s.aborted_total()).sum();

@@ -104,11 +104,6 @@ impl SourceFile {
             .copied()
             .unwrap_or(self.text.len())
     }
-
-    /// Number of lines.
-    pub fn line_count(&self) -> usize {
-        self.line_starts.len()
-    }
 }
 
 fn clamp_to_char_boundary(s: &str, mut i: usize) -> usize {

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use stampede_model::{
     Action, DynVarSource, Extractor, FileOrder, ForBound, JsonPathSource, MatchPattern, Method,
-    Scenario, Segment, Share, Subst, Template, Thinktime, Url, WwwAuthenticate,
+    Scenario, Share, Subst, Template, Thinktime, Url, WwwAuthenticate,
 };
 use std::time::Duration;
 
@@ -20,18 +20,6 @@ fn first_request(s: &Scenario) -> &stampede_model::Request {
     found.unwrap()
 }
 
-fn requests(s: &Scenario) -> Vec<&stampede_model::Request> {
-    let mut out = Vec::new();
-    for session in &s.sessions {
-        session.walk(|a| {
-            if let Action::Request(r) = a {
-                out.push(&**r);
-            }
-        });
-    }
-    out
-}
-
 fn thinktimes(s: &Scenario) -> Vec<Thinktime> {
     let mut out = Vec::new();
     s.sessions[0].walk(|a| {
@@ -40,18 +28,6 @@ fn thinktimes(s: &Scenario) -> Vec<Thinktime> {
         }
     });
     out
-}
-
-/// Text of a template with markers written back.
-fn text(t: &Template, s: &Scenario) -> String {
-    t.segments()
-        .iter()
-        .map(|seg| match seg {
-            Segment::Literal(b) => String::from_utf8_lossy(b).into_owned(),
-            Segment::Var(v) => format!("{{{}}}", s.variables.name(*v)),
-            Segment::Call(c) => format!("{{{c}()}}"),
-        })
-        .collect()
 }
 
 #[test]
@@ -250,35 +226,50 @@ fn substitution_only_where_tsung_substitutes() {
     let Url::Dynamic(url) = &h.url else {
         panic!("{:?}", h.url)
     };
-    assert_eq!(text(url, s), "/a/{v}");
-    assert_eq!(text(h.body.as_ref().unwrap(), s), "b={v}");
-    assert_eq!(text(h.content_type.as_ref().unwrap(), s), "text/{v}");
-    // Never substituted by Tsung: if_modified_since, SOAP action, consumer key, cookie domain.
-    assert_eq!(text(h.if_modified_since.as_ref().unwrap(), s), "%%_v%%");
-    assert_eq!(text(h.soap_action.as_ref().unwrap(), s), "%%_v%%");
-    assert_eq!(text(&h.oauth.as_ref().unwrap().consumer_key, s), "%%_v%%");
+    assert_eq!(template_text(url, s), "/a/{v}");
+    assert_eq!(template_text(h.body.as_ref().unwrap(), s), "b={v}");
     assert_eq!(
-        text(h.oauth.as_ref().unwrap().access_token.as_ref().unwrap(), s),
+        template_text(h.content_type.as_ref().unwrap(), s),
+        "text/{v}"
+    );
+    // Never substituted by Tsung: if_modified_since, SOAP action, consumer key, cookie domain.
+    assert_eq!(
+        template_text(h.if_modified_since.as_ref().unwrap(), s),
+        "%%_v%%"
+    );
+    assert_eq!(template_text(h.soap_action.as_ref().unwrap(), s), "%%_v%%");
+    assert_eq!(
+        template_text(&h.oauth.as_ref().unwrap().consumer_key, s),
+        "%%_v%%"
+    );
+    assert_eq!(
+        template_text(h.oauth.as_ref().unwrap().access_token.as_ref().unwrap(), s),
         "{v}"
     );
     assert_eq!(&*h.headers[0].name, "X-%%_v%%");
-    assert_eq!(text(&h.headers[0].value, s), "{v}");
-    assert_eq!(text(&h.add_cookies[0].value, s), "{v}");
+    assert_eq!(template_text(&h.headers[0].value, s), "{v}");
+    assert_eq!(template_text(&h.add_cookies[0].value, s), "{v}");
     assert_eq!(h.add_cookies[0].domain.as_deref(), Some("%%_v%%"));
     let Some(WwwAuthenticate::Basic { userid, passwd }) = &h.www_authenticate else {
         panic!()
     };
     assert_eq!(
-        (text(userid, s), text(passwd, s)),
+        (template_text(userid, s), template_text(passwd, s)),
         ("{v}".into(), "{v}".into())
     );
     // all_except_body: everything but the body.
     assert_eq!(rs[1].subst, Subst::AllExceptBody);
     assert!(matches!(rs[1].http.url, Url::Dynamic(_)));
-    assert_eq!(text(rs[1].http.body.as_ref().unwrap(), s), "c=%%_v%%");
+    assert_eq!(
+        template_text(rs[1].http.body.as_ref().unwrap(), s),
+        "c=%%_v%%"
+    );
     // No subst: literal everywhere.
     assert!(matches!(&rs[2].http.url, Url::Static(u) if &*u.path == "/c/%%_v%%"));
-    assert_eq!(text(rs[2].http.body.as_ref().unwrap(), s), "d=%%_v%%");
+    assert_eq!(
+        template_text(rs[2].http.body.as_ref().unwrap(), s),
+        "d=%%_v%%"
+    );
     // Markers Tsung leaves alone are reported once per request, the others in a note.
     let w: Vec<_> = l
         .warnings
@@ -412,7 +403,7 @@ fn base64_headers_are_substituted_then_encoded() {
     let rs = requests(&l.scenario);
     let h = &rs[0].http.headers[0];
     assert!(h.base64);
-    assert_eq!(text(&h.value, &l.scenario), "user:{x}");
+    assert_eq!(template_text(&h.value, &l.scenario), "user:{x}");
     assert_eq!(
         rs[1].http.headers[0].value.as_literal(),
         Some(&b"dXNlcjpwYXNz"[..])
@@ -535,9 +526,8 @@ fn contents_from_file_is_read_raw_at_load_time() {
             r.http.content_type.as_ref().and_then(|c| c.as_literal()) == Some(b"application/json")
         })
         .unwrap();
-    let body = r.http.body.as_ref().unwrap().as_literal().unwrap();
     assert_eq!(
-        body,
+        literal_body(r),
         std::fs::read(fixture("data/submission.json")).unwrap()
     );
 }

@@ -5,33 +5,9 @@
 mod common;
 
 use common::*;
-use stampede_model::{Action, Extractor, Method, Scenario, Segment, Template, Url};
+use stampede_model::{Extractor, Method, Url};
 use stampede_scenario::{LoadOptions, load_bytes, load_file, render};
 use std::path::Path;
-
-fn requests(s: &Scenario) -> Vec<&stampede_model::Request> {
-    let mut out = Vec::new();
-    for session in &s.sessions {
-        session.walk(|a| {
-            if let Action::Request(r) = a {
-                out.push(&**r);
-            }
-        });
-    }
-    out
-}
-
-/// The bytes of a template with variables written as `{name}`.
-fn shown(t: &Template, s: &Scenario) -> String {
-    t.segments()
-        .iter()
-        .map(|seg| match seg {
-            Segment::Literal(b) => String::from_utf8_lossy(b).into_owned(),
-            Segment::Var(v) => format!("{{{}}}", s.variables.name(*v)),
-            Segment::Call(c) => format!("{{{c}()}}"),
-        })
-        .collect()
-}
 
 const SIGN_UP: &str = r#"
       <request>
@@ -53,7 +29,7 @@ fn urlencoded_body_with_amp_and_a_variable_next_to_a_percent_escape() {
     let s = &l.scenario;
     let rs = requests(s);
     assert_eq!(
-        shown(rs[1].http.body.as_ref().unwrap(), s),
+        template_text(rs[1].http.body.as_ref().unwrap(), s),
         "utf8=%E2%9C%93&authenticity_token={authenticity_token}&user%5Bemail%5D=u_{n}%40foo.com&user%5Bpassword%5D=secret12&commit=Sign+up"
     );
     assert!(
@@ -80,7 +56,7 @@ fn url_taken_from_a_location_capture() {
     let Url::Dynamic(url) = &rs[2].http.url else {
         panic!()
     };
-    assert_eq!(shown(url, s), "{created_url}");
+    assert_eq!(template_text(url, s), "{created_url}");
 }
 
 #[test]
@@ -89,13 +65,7 @@ fn newlines_and_tabs_inside_contents_become_spaces() {
         "",
         "<request><http url=\"/c\" method=\"POST\" contents=\"a=1&amp;\n\t\tb=2\r\n  c=3&#10;d=4\"/></request>",
     ));
-    let body = requests(&l.scenario)[0]
-        .http
-        .body
-        .as_ref()
-        .unwrap()
-        .as_literal()
-        .unwrap();
+    let body = literal_body(requests(&l.scenario)[0]);
     // Each literal white-space character becomes one space (CR LF gives two); `&#10;` stays a
     // line feed.
     assert_eq!(body, b"a=1&   b=2    c=3\nd=4");
@@ -107,13 +77,7 @@ fn char_ref_crlf_loses_its_lf_as_in_tsung() {
         "",
         r#"<request><http url="/m" method="POST" contents="--b&#13;&#10;x&#x22;y"/></request>"#,
     ));
-    let body = requests(&l.scenario)[0]
-        .http
-        .body
-        .as_ref()
-        .unwrap()
-        .as_literal()
-        .unwrap();
+    let body = literal_body(requests(&l.scenario)[0]);
     assert_eq!(body, b"--b\rx\"y");
 }
 
@@ -146,7 +110,7 @@ fn multipart_body_built_by_hand_with_a_crlf_variable() {
     let s = &l.scenario;
     let body = requests(s)[0].http.body.as_ref().unwrap();
     assert_eq!(
-        shown(body, s),
+        template_text(body, s),
         "------x{crlf}Content-Disposition: form-data; name=\"file\"; filename=\"a.txt\"{crlf}Content-Type: text/plain{crlf}{crlf}hello{crlf}------x--{crlf}"
     );
     assert!(l.warnings.is_empty());

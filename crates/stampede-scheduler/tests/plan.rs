@@ -5,7 +5,9 @@ use stampede_model::{
     ServerKind, Session, SessionId, SessionKind, Share, SourceFiles, SourceLocation, StaticUser,
     TimeUnit, VarTable,
 };
-use stampede_scheduler::{Arrival, DoneReason, Generators, Next, Scheduler, Source};
+use stampede_scheduler::{
+    Arrival, DoneReason, Generators, Next, PhaseEnd, PhaseStart, Scheduler, Source,
+};
 use std::time::Duration;
 
 fn session(id: u32, name: &str, share: Share) -> Session {
@@ -105,6 +107,26 @@ fn launches(events: &[Next]) -> Vec<&Arrival> {
         .collect()
 }
 
+fn phase_starts(events: &[Next]) -> Vec<&PhaseStart> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Next::PhaseStart(s) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+fn phase_ends(events: &[Next]) -> Vec<&PhaseEnd> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Next::PhaseEnd(e) => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn single_phase_poisson_within_duration() {
     let sc = scenario(vec![phase(1, 60, 2.0, None)], one_session());
@@ -157,22 +179,10 @@ fn maxnumber_caps_users_and_phase_waits_out_its_duration() {
     assert_eq!(p0.len(), 5);
     // The five users arrive quickly (rate 10/s) but the phase lasts 100 s.
     assert!(p0.last().unwrap().at < Duration::from_secs(10));
-    let ends: Vec<_> = events
-        .iter()
-        .filter_map(|e| match e {
-            Next::PhaseEnd(e) => Some(e.clone()),
-            _ => None,
-        })
-        .collect();
+    let ends = phase_ends(&events);
     assert_eq!(ends[0].at, Duration::from_secs(100));
     assert_eq!(ends[0].unlaunched, 0);
-    let starts: Vec<_> = events
-        .iter()
-        .filter_map(|e| match e {
-            Next::PhaseStart(s) => Some(s.clone()),
-            _ => None,
-        })
-        .collect();
+    let starts = phase_starts(&events);
     assert_eq!(starts[1].at, Duration::from_secs(100));
     assert!(starts[1].counts_newphase);
     assert!(
@@ -195,13 +205,7 @@ fn empty_phases_are_skipped_at_once_and_not_counted() {
     );
     let mut plan = Scheduler::new(&sc, 3, &Generators::single(), 0);
     let events = run(&mut plan);
-    let starts: Vec<_> = events
-        .iter()
-        .filter_map(|e| match e {
-            Next::PhaseStart(s) => Some(s.clone()),
-            _ => None,
-        })
-        .collect();
+    let starts = phase_starts(&events);
     assert_eq!(starts.len(), 3);
     assert_eq!(starts[1].users, 0);
     assert_eq!(starts[1].at, Duration::from_secs(10));
@@ -296,14 +300,7 @@ fn load_loop_replays_phases_with_shifted_numbers() {
     assert_eq!(numbers, vec![1, 4, 5, 8, 9, 12]);
     let events = run(&mut plan);
     assert_eq!(launches(&events).len(), 12);
-    let last_start = events
-        .iter()
-        .filter_map(|e| match e {
-            Next::PhaseStart(s) => Some(s.at),
-            _ => None,
-        })
-        .next_back()
-        .unwrap();
+    let last_start = phase_starts(&events).last().unwrap().at;
     assert_eq!(last_start, Duration::from_secs(50));
 }
 

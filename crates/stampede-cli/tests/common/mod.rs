@@ -77,6 +77,19 @@ impl Sandbox {
         }
     }
 
+    /// Runs `-f FILE -n -l LOGS --target TARGET OPTIONS… start` to its end: a run of `file`
+    /// against `target`, without the dashboard, under the sandbox's log directory.
+    pub fn start(&self, file: &Path, target: &str, options: &[&str]) -> Output {
+        let logs = self.logs();
+        self.run(&start_args(file, &logs, target, options))
+    }
+
+    /// The same run as [`Sandbox::start`], started in the background.
+    pub fn spawn_start(&self, file: &Path, target: &str, options: &[&str]) -> Running {
+        let logs = self.logs();
+        self.spawn(&start_args(file, &logs, target, options))
+    }
+
     /// The run directories under the log directory, oldest first.
     pub fn run_dirs(&self) -> Vec<PathBuf> {
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(self.logs())
@@ -101,6 +114,26 @@ impl Sandbox {
         std::fs::write(&path, xml).unwrap();
         path
     }
+}
+
+fn start_args<'a>(
+    file: &'a Path,
+    logs: &'a Path,
+    target: &'a str,
+    options: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "-f",
+        file.to_str().unwrap(),
+        "-n",
+        "-l",
+        logs.to_str().unwrap(),
+        "--target",
+        target,
+    ];
+    args.extend_from_slice(options);
+    args.push("start");
+    args
 }
 
 fn capture(stream: impl Read + Send + 'static) -> (Arc<Mutex<String>>, JoinHandle<()>) {

@@ -1,4 +1,4 @@
-//! Helpers shared by the cluster's integration tests: the target app, scenario files, an
+//! Helpers shared by the cluster's integration tests: the target app with a scenario file, an
 //! observer that keeps everything, a cluster run with a watchdog.
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -15,21 +15,43 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// The target app on 127.0.0.1:0, on its own runtime.
-pub fn app() -> TargetApp {
-    TargetApp::start_blocking(AppConfig::default()).unwrap()
+/// What a run starts from: the target app on 127.0.0.1:0 (on its own runtime), a temporary
+/// directory, and the scenario written there as `test.xml` and loaded.
+pub struct Fixture {
+    pub app: TargetApp,
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+    pub scenario: Arc<Scenario>,
 }
 
-/// Writes a scenario (`{PORT}` replaced) to `dir/test.xml` and loads it.
-pub fn scenario_file(xml: &str, port: u16, dir: &Path) -> (PathBuf, Arc<Scenario>) {
-    let path = dir.join("test.xml");
-    std::fs::write(&path, xml.replace("{PORT}", &port.to_string())).unwrap();
-    match stampede_scenario::load_file(&path, &Default::default()) {
-        Ok(loaded) => (path, Arc::new(loaded.scenario)),
-        Err(failed) => panic!(
-            "scenario does not load:\n{}",
-            stampede_scenario::render(&failed.diagnostics, &failed.sources, false)
-        ),
+impl Fixture {
+    /// Starts the app and writes `xml` with `{PORT}` replaced by the app's port.
+    pub fn new(xml: &str) -> Self {
+        let app = TargetApp::start_blocking(AppConfig::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("test.xml");
+        std::fs::write(&path, xml.replace("{PORT}", &app.addr().port().to_string())).unwrap();
+        let scenario = match stampede_scenario::load_file(&path, &Default::default()) {
+            Ok(loaded) => Arc::new(loaded.scenario),
+            Err(failed) => panic!(
+                "scenario does not load:\n{}",
+                stampede_scenario::render(&failed.diagnostics, &failed.sources, false)
+            ),
+        };
+        Self {
+            app,
+            dir,
+            path,
+            scenario,
+        }
+    }
+
+    /// The cluster settings for `processes` generator processes running this scenario.
+    pub fn cluster_config(&self, processes: usize) -> ClusterConfig {
+        let mut c = ClusterConfig::new(&self.path, agent_command(), run_config(self.dir.path()));
+        c.processes = Some(processes);
+        c.startup_timeout = Duration::from_secs(30);
+        c
     }
 }
 
@@ -49,13 +71,6 @@ pub fn run_config(dir: &Path) -> RunConfig {
         scenario_dir: dir.to_path_buf(),
         ..RunConfig::default()
     }
-}
-
-pub fn cluster_config(path: &Path, dir: &Path, processes: usize) -> ClusterConfig {
-    let mut c = ClusterConfig::new(path, agent_command(), run_config(dir));
-    c.processes = Some(processes);
-    c.startup_timeout = Duration::from_secs(30);
-    c
 }
 
 /// Keeps everything the controller reports.

@@ -138,30 +138,10 @@ pub(crate) static BIFS: &[Bif] = &[
         _ => Err(Trap::badarg()),
     })
     .guard(),
-    b("erlang", "round", 1, |_, a| match &a[0] {
-        Value::Int(i) => Ok(Value::Int(*i)),
-        Value::Float(f) => float_to_int(f.round()),
-        _ => Err(Trap::badarg()),
-    })
-    .guard(),
-    b("erlang", "trunc", 1, |_, a| match &a[0] {
-        Value::Int(i) => Ok(Value::Int(*i)),
-        Value::Float(f) => float_to_int(f.trunc()),
-        _ => Err(Trap::badarg()),
-    })
-    .guard(),
-    b("erlang", "ceil", 1, |_, a| match &a[0] {
-        Value::Int(i) => Ok(Value::Int(*i)),
-        Value::Float(f) => float_to_int(f.ceil()),
-        _ => Err(Trap::badarg()),
-    })
-    .guard(),
-    b("erlang", "floor", 1, |_, a| match &a[0] {
-        Value::Int(i) => Ok(Value::Int(*i)),
-        Value::Float(f) => float_to_int(f.floor()),
-        _ => Err(Trap::badarg()),
-    })
-    .guard(),
+    b("erlang", "round", 1, |_, a| to_int_by(&a[0], f64::round)).guard(),
+    b("erlang", "trunc", 1, |_, a| to_int_by(&a[0], f64::trunc)).guard(),
+    b("erlang", "ceil", 1, |_, a| to_int_by(&a[0], f64::ceil)).guard(),
+    b("erlang", "floor", 1, |_, a| to_int_by(&a[0], f64::floor)).guard(),
     b("erlang", "max", 2, |_, a| {
         Ok(if a[0].compare(&a[1]).is_lt() {
             a[1].clone()
@@ -296,6 +276,15 @@ fn is_record(v: &Value, tag: &Value, size: Option<&Value>) -> R<Value> {
         }
         _ => false,
     }))
+}
+
+/// An integer as it is, or a float rounded to one by `rounding` (`round`, `trunc`, …).
+fn to_int_by(v: &Value, rounding: fn(f64) -> f64) -> R<Value> {
+    match v {
+        Value::Int(i) => Ok(Value::Int(*i)),
+        Value::Float(f) => float_to_int(rounding(*f)),
+        _ => Err(Trap::badarg()),
+    }
 }
 
 fn float_to_int(f: f64) -> R<Value> {

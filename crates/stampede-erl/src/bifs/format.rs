@@ -70,7 +70,6 @@ pub(crate) fn format_to_string(c: &mut Ctx<'_>, fmt: &Value, args: &Value) -> R<
         }
         // ~F.P.PadModC
         let mut left = false;
-        let mut field: Option<usize> = None;
         let mut precision: Option<usize> = None;
         let mut pad = ' ';
         let at = |i: usize| fmt_cps.get(i).and_then(|c| char::from_u32(*c));
@@ -78,22 +77,16 @@ pub(crate) fn format_to_string(c: &mut Ctx<'_>, fmt: &Value, args: &Value) -> R<
             left = true;
             i += 1;
         }
-        if at(i) == Some('*') {
+        let field = if at(i) == Some('*') {
             let v = int(&next(&mut args)?)?;
             if v < 0 {
                 left = true;
             }
-            field = Some(v.unsigned_abs() as usize);
             i += 1;
+            Some(v.unsigned_abs() as usize)
         } else {
-            let start = i;
-            while at(i).is_some_and(|c| c.is_ascii_digit()) {
-                i += 1;
-            }
-            if i > start {
-                field = Some(digits(&fmt_cps[start..i]));
-            }
-        }
+            digits_at(&fmt_cps, &mut i)
+        };
         if at(i) == Some('.') {
             i += 1;
             if at(i) == Some('*') {
@@ -101,13 +94,7 @@ pub(crate) fn format_to_string(c: &mut Ctx<'_>, fmt: &Value, args: &Value) -> R<
                     Some(usize::try_from(int(&next(&mut args)?)?).map_err(|_| Trap::badarg())?);
                 i += 1;
             } else {
-                let start = i;
-                while at(i).is_some_and(|c| c.is_ascii_digit()) {
-                    i += 1;
-                }
-                if i > start {
-                    precision = Some(digits(&fmt_cps[start..i]));
-                }
+                precision = digits_at(&fmt_cps, &mut i);
             }
             if at(i) == Some('.') {
                 i += 1;
@@ -237,12 +224,19 @@ pub(crate) fn format_to_string(c: &mut Ctx<'_>, fmt: &Value, args: &Value) -> R<
     Ok(out)
 }
 
-fn digits(cps: &[u32]) -> usize {
-    cps.iter()
-        .filter_map(|c| char::from_u32(*c).and_then(|d| d.to_digit(10)))
-        .fold(0usize, |acc, d| {
-            acc.saturating_mul(10).saturating_add(d as usize)
-        })
+/// The decimal number spelt by the run of digits at `*i`, if there is one; `*i` moves past it.
+fn digits_at(cps: &[u32], i: &mut usize) -> Option<usize> {
+    let start = *i;
+    let mut value = 0usize;
+    while let Some(d) = cps
+        .get(*i)
+        .and_then(|c| char::from_u32(*c))
+        .and_then(|c| c.to_digit(10))
+    {
+        value = value.saturating_mul(10).saturating_add(d as usize);
+        *i += 1;
+    }
+    (*i > start).then_some(value)
 }
 
 /// Pads to the field width (right-aligned unless `left`) or truncates to it.

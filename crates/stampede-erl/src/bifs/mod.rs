@@ -209,8 +209,7 @@ const UNSUPPORTED_MODULES: &[&str] = &[
 ];
 
 pub(crate) fn lookup(module: &str, name: &str, arity: usize) -> Lookup {
-    if let Some(b) = find(module, name, arity) {
-        let _ = b;
+    if find(module, name, arity).is_some() {
         return Lookup::Found;
     }
     if let Some((_, _, why)) = UNSUPPORTED
@@ -363,7 +362,6 @@ pub(crate) fn chardata(v: &Value) -> R<Vec<u32>> {
                 stack.push(&c.tail);
                 stack.push(&c.head);
             }
-            Value::Atom(_) => return Err(Trap::badarg()),
             _ => return Err(Trap::badarg()),
         }
     }

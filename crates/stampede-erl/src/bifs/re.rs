@@ -286,16 +286,29 @@ fn compile_value(pattern: &Value, options: &Value) -> R<Value> {
 /// One match: every group's byte range (`None` when unset).
 type Groups = Vec<Option<(usize, usize)>>;
 
-/// Finds the first match at or after `start`, or every match with `global`.
+/// What every `re` call starts with: its options, the subject's bytes and the compiled
+/// pattern (whose own options may add to the call's).
+fn prepare(
+    c: &mut Ctx<'_>,
+    subj: &Value,
+    pattern: &Value,
+    options: &Value,
+) -> R<(Options, Vec<u8>, Arc<Regex>)> {
+    let mut opts = Options::parse(options)?;
+    let subject = to_bytes(subj, opts.flags.unicode)?;
+    let re = regex(c, pattern, &mut opts)?;
+    Ok((opts, subject, re))
+}
+
+/// Finds the first match at or after the `offset` option, or every match with `global`.
 fn matches(
     c: &mut Ctx<'_>,
     re: &Regex,
     subject: &[u8],
-    start: usize,
+    opts: &Options,
     global: bool,
-    notempty: bool,
-    unicode: bool,
 ) -> R<Vec<Groups>> {
+    let (notempty, unicode) = (opts.notempty, opts.flags.unicode);
     let mut out = Vec::new();
     // Without groups, `find_at` reuses the engine's pooled match data: much cheaper.
     let no_groups = re.captures_len() == 1;
@@ -304,7 +317,7 @@ fn matches(
     } else {
         Some(re.capture_locations())
     };
-    let mut pos = start;
+    let mut pos = opts.offset;
     while pos <= subject.len() {
         c.tick(1 + (subject.len() - pos) as u64 / 64)?;
         let found = match &mut locs {
@@ -428,19 +441,9 @@ fn replace(
     repl: &Value,
     options: &Value,
 ) -> R<Value> {
-    let mut opts = Options::parse(options)?;
-    let subject = to_bytes(subj, opts.flags.unicode)?;
-    let re = regex(c, pattern, &mut opts)?;
+    let (opts, subject, re) = prepare(c, subj, pattern, options)?;
     let rep = to_bytes(repl, opts.flags.unicode)?;
-    let found = matches(
-        c,
-        &re,
-        &subject,
-        opts.offset,
-        opts.global,
-        opts.notempty,
-        opts.flags.unicode,
-    )?;
+    let found = matches(c, &re, &subject, &opts, opts.global)?;
     let ret = opts.ret.unwrap_or(Return::Iodata);
     if found.is_empty() {
         return match ret {
@@ -541,18 +544,8 @@ fn capture_value(
 }
 
 fn run(c: &mut Ctx<'_>, subj: &Value, pattern: &Value, options: &Value) -> R<Value> {
-    let mut opts = Options::parse(options)?;
-    let subject = to_bytes(subj, opts.flags.unicode)?;
-    let re = regex(c, pattern, &mut opts)?;
-    let found = matches(
-        c,
-        &re,
-        &subject,
-        opts.offset,
-        opts.global,
-        opts.notempty,
-        opts.flags.unicode,
-    )?;
+    let (opts, subject, re) = prepare(c, subj, pattern, options)?;
+    let found = matches(c, &re, &subject, &opts, opts.global)?;
     if found.is_empty() {
         return Ok(Value::static_atom("nomatch"));
     }
@@ -611,22 +604,12 @@ fn run(c: &mut Ctx<'_>, subj: &Value, pattern: &Value, options: &Value) -> R<Val
 }
 
 fn split(c: &mut Ctx<'_>, subj: &Value, pattern: &Value, options: &Value) -> R<Value> {
-    let mut opts = Options::parse(options)?;
-    let subject = to_bytes(subj, opts.flags.unicode)?;
-    let re = regex(c, pattern, &mut opts)?;
+    let (opts, subject, re) = prepare(c, subj, pattern, options)?;
     let ret = match opts.ret.unwrap_or(Return::Iodata) {
         Return::List => Return::List,
         _ => Return::Binary,
     };
-    let found = matches(
-        c,
-        &re,
-        &subject,
-        opts.offset,
-        true,
-        opts.notempty,
-        opts.flags.unicode,
-    )?;
+    let found = matches(c, &re, &subject, &opts, true)?;
     let limit = match opts.parts {
         Some(n) if n > 0 => Some(n as usize),
         _ => None,

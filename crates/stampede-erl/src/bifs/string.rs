@@ -43,42 +43,26 @@ pub(crate) static BIFS: &[Bif] = &[
         s.extend(flat_string(&a[1])?);
         c.str_value(&s)
     }),
-    b("string", "substr", 2, |c, a| {
-        let s = flat_string(&a[0])?;
-        let start = int(&a[1])?;
-        if start < 1 || start as usize > s.len() + 1 {
-            return Err(function_clause());
-        }
-        c.str_value(&s[start as usize - 1..])
-    }),
+    b("string", "substr", 2, substring_from),
     b("string", "substr", 3, |c, a| {
         let s = flat_string(&a[0])?;
         let start = int(&a[1])?;
         let len = non_neg(&a[2])?;
-        if start < 1 || start as usize > s.len() + 1 {
-            return Err(function_clause());
-        }
-        let from = start as usize - 1;
+        let from = start_index(start, s.len())?;
         let to = (from + len).min(s.len());
         c.str_value(&s[from..to])
     }),
-    b("string", "sub_string", 2, |c, a| {
-        let s = flat_string(&a[0])?;
-        let start = int(&a[1])?;
-        if start < 1 || start as usize > s.len() + 1 {
-            return Err(function_clause());
-        }
-        c.str_value(&s[start as usize - 1..])
-    }),
+    b("string", "sub_string", 2, substring_from),
     b("string", "sub_string", 3, |c, a| {
         let s = flat_string(&a[0])?;
         let start = int(&a[1])?;
         let stop = int(&a[2])?;
-        if start < 1 || start as usize > s.len() + 1 || stop < start - 1 {
+        let from = start_index(start, s.len())?;
+        if stop < start - 1 {
             return Err(function_clause());
         }
         let to = (stop as usize).min(s.len());
-        c.str_value(&s[start as usize - 1..to])
+        c.str_value(&s[from..to])
     }),
     b("string", "str", 2, |_, a| {
         let s = flat_string(&a[0])?;
@@ -243,6 +227,22 @@ pub(crate) static BIFS: &[Bif] = &[
         c.str_value(&out)
     }),
 ];
+
+/// `substr/2` and `sub_string/2`: the string from a 1-based position to its end.
+fn substring_from(c: &mut Ctx<'_>, a: &[Value]) -> R<Value> {
+    let s = flat_string(&a[0])?;
+    let from = start_index(int(&a[1])?, s.len())?;
+    c.str_value(&s[from..])
+}
+
+/// The 0-based index of a 1-based start position in a string of `len` code points; it may
+/// stand just past the end.
+fn start_index(start: i64, len: usize) -> R<usize> {
+    if start < 1 || start as usize > len + 1 {
+        return Err(function_clause());
+    }
+    Ok(start as usize - 1)
+}
 
 fn text(cps: &[u32]) -> String {
     cps.iter().filter_map(|c| char::from_u32(*c)).collect()

@@ -2,7 +2,7 @@
 
 use super::attrs::Reported;
 use super::{Lower, VarEvent};
-use crate::schema::RUNNABLE_SESSION_TYPES;
+use crate::schema::{RUNNABLE_SESSION_TYPES, SESSION_TYPES};
 use crate::source::Span;
 use crate::xml::Element;
 use stampede_model::{Session, SessionId, SessionKind, Share};
@@ -56,10 +56,7 @@ pub(crate) fn sessions(el: &Element, cx: &mut Lower<'_>) -> SessionsOut {
         };
         let runnable = RUNNABLE_SESSION_TYPES.contains(&kind.as_str());
         if !runnable {
-            if !kind.is_empty()
-                && crate::schema::element("session").is_some()
-                && is_known_type(&kind)
-            {
+            if SESSION_TYPES.contains(&kind.as_str()) {
                 cx.diags
                     .error(
                         "unsupported-protocol",
@@ -97,23 +94,6 @@ pub(crate) fn sessions(el: &Element, cx: &mut Lower<'_>) -> SessionsOut {
         events.push(std::mem::take(&mut cx.events));
     }
     (sessions, entries, events)
-}
-
-fn is_known_type(kind: &str) -> bool {
-    [
-        "ts_jabber",
-        "ts_raw",
-        "ts_pgsql",
-        "ts_ldap",
-        "ts_mysql",
-        "ts_fs",
-        "ts_shell",
-        "ts_job",
-        "ts_websocket",
-        "ts_amqp",
-        "ts_mqtt",
-    ]
-    .contains(&kind)
 }
 
 /// Tsung's `get_popularity`: probability or weight, never both, never mixed across sessions.

@@ -4,7 +4,7 @@
 mod content;
 mod tables;
 
-pub(crate) use tables::{PROTOCOL_ELEMENTS, element};
+pub(crate) use tables::{PROTOCOL_ELEMENTS, SESSION_TYPES, element};
 
 use crate::diagnostic::{Diags, did_you_mean, one_of};
 use crate::xml::{Element, Node};
@@ -356,15 +356,7 @@ impl Validator<'_> {
 /// content is still checked).
 pub(crate) fn is_runnable_session(session: &Element) -> bool {
     match session.value("type") {
-        Some(t) => {
-            RUNNABLE_SESSION_TYPES.contains(&t)
-                || !tables::element("session")
-                    .and_then(|d| d.attr("type"))
-                    .is_some_and(|a| match a.ty {
-                        AttrType::Enum(v) => v.contains(&t),
-                        _ => false,
-                    })
-        }
+        Some(t) => RUNNABLE_SESSION_TYPES.contains(&t) || !SESSION_TYPES.contains(&t),
         None => true,
     }
 }

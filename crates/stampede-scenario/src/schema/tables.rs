@@ -65,7 +65,8 @@ use AttrType::{Cdata, Enum, Nmtoken};
 const BOOL: AttrType = Enum(&["true", "false"]);
 const UNIT_HMS: AttrType = Enum(&["hour", "minute", "second"]);
 const UNIT_HMSM: AttrType = Enum(&["hour", "minute", "second", "millisecond"]);
-const SESSION_TYPES: &[&str] = &[
+/// Every session type Tsung knows (the DTD's list).
+pub(crate) const SESSION_TYPES: &[&str] = &[
     "ts_jabber",
     "ts_http",
     "ts_raw",

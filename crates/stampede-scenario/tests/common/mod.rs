@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use stampede_model::{Action, Request, Scenario, Segment, Template};
 use stampede_scenario::{Failed, LoadOptions, Loaded, load_file, load_str, render};
 use std::path::{Path, PathBuf};
 
@@ -15,23 +16,11 @@ pub fn load(name: &str) -> Result<Loaded, Failed> {
 }
 
 pub fn load_ok(name: &str) -> Loaded {
-    match load(name) {
-        Ok(l) => l,
-        Err(f) => panic!(
-            "{name} should load:\n{}",
-            render(&f.diagnostics, &f.sources, false)
-        ),
-    }
+    expect_loaded(&format!("{name} "), load(name))
 }
 
 pub fn load_err(name: &str) -> Failed {
-    match load(name) {
-        Ok(l) => panic!(
-            "{name} should be refused; warnings:\n{}",
-            render(&l.warnings, &l.sources, false)
-        ),
-        Err(f) => f,
-    }
+    expect_refused(&format!("{name} "), load(name))
 }
 
 /// Loads inline XML, with relative files taken from the fixtures directory.
@@ -45,19 +34,29 @@ pub fn load_xml(xml: &str) -> Result<Loaded, Failed> {
 }
 
 pub fn xml_ok(xml: &str) -> Loaded {
-    match load_xml(xml) {
+    expect_loaded("", load_xml(xml))
+}
+
+pub fn xml_err(xml: &str) -> Failed {
+    expect_refused("", load_xml(xml))
+}
+
+/// The loaded scenario, or a panic showing why `{what}` was refused.
+fn expect_loaded(what: &str, result: Result<Loaded, Failed>) -> Loaded {
+    match result {
         Ok(l) => l,
         Err(f) => panic!(
-            "should load:\n{}",
+            "{what}should load:\n{}",
             render(&f.diagnostics, &f.sources, false)
         ),
     }
 }
 
-pub fn xml_err(xml: &str) -> Failed {
-    match load_xml(xml) {
+/// The refusal, or a panic showing the warnings `{what}` loaded with.
+fn expect_refused(what: &str, result: Result<Loaded, Failed>) -> Failed {
+    match result {
         Ok(l) => panic!(
-            "should be refused; warnings:\n{}",
+            "{what}should be refused; warnings:\n{}",
             render(&l.warnings, &l.sources, false)
         ),
         Err(f) => f,
@@ -75,6 +74,36 @@ pub fn error_codes(f: &Failed) -> Vec<&'static str> {
 
 pub fn warning_codes(l: &Loaded) -> Vec<&'static str> {
     l.warnings.iter().map(|d| d.code).collect()
+}
+
+/// Every request of every session, in document order.
+pub fn requests(s: &Scenario) -> Vec<&Request> {
+    let mut out = Vec::new();
+    for session in &s.sessions {
+        session.walk(|a| {
+            if let Action::Request(r) = a {
+                out.push(&**r);
+            }
+        });
+    }
+    out
+}
+
+/// The text of a template with variables written as `{name}` and calls as `{call()}`.
+pub fn template_text(t: &Template, s: &Scenario) -> String {
+    t.segments()
+        .iter()
+        .map(|seg| match seg {
+            Segment::Literal(b) => String::from_utf8_lossy(b).into_owned(),
+            Segment::Var(v) => format!("{{{}}}", s.variables.name(*v)),
+            Segment::Call(c) => format!("{{{c}()}}"),
+        })
+        .collect()
+}
+
+/// The body of a request whose body has no variables.
+pub fn literal_body(r: &Request) -> &[u8] {
+    r.http.body.as_ref().unwrap().as_literal().unwrap()
 }
 
 /// A minimal scenario around some session content.

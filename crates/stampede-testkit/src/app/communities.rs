@@ -7,7 +7,7 @@ use axum::response::Response;
 
 use super::users::error_box;
 use super::web::{self, Form, Visit, escape, token_field};
-use super::{AppState, PageTokens, verified_session};
+use super::{AppState, PageTokens, signed_in_user};
 
 /// Communities shown on the list page (the newest ones), like a paginated Rails index.
 const LIST_LIMIT: usize = 100;
@@ -57,11 +57,9 @@ pub(super) async fn new(State(app): State<AppState>, visit: Visit) -> Response {
 pub(super) async fn create(State(app): State<AppState>, visit: Visit, body: Bytes) -> Response {
     let form = Form::parse(&body);
     let mut store = app.store();
-    let Some(session) = verified_session(&store, &visit, &form) else {
-        return web::invalid_token();
-    };
-    let Some(user) = store.session_user(Some(&session)) else {
-        return web::redirect(&visit.base, "/login");
+    let user = match signed_in_user(&store, &visit, &form) {
+        Ok(user) => user,
+        Err(refusal) => return *refusal,
     };
     let name = form.get(&["community[name]", "name"]).unwrap_or("").trim();
     if name.is_empty() {

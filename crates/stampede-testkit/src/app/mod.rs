@@ -20,7 +20,7 @@ use axum::routing::{get, post};
 use crate::counts::Counter;
 use crate::faults::FaultControl;
 use crate::routes;
-use crate::store::Store;
+use crate::store::{Store, UserId};
 
 use web::Visit;
 
@@ -137,6 +137,22 @@ impl PageTokens {
         }
         resp
     }
+}
+
+/// The signed-in user a form was posted by; otherwise the response that refuses the post: the
+/// invalid-token page when the form's CSRF token was not issued to the visitor's session, a
+/// redirect to the login page when that session is not signed in.
+fn signed_in_user(
+    store: &Store,
+    visit: &Visit,
+    form: &web::Form,
+) -> Result<UserId, Box<axum::response::Response>> {
+    let Some(session) = verified_session(store, visit, form) else {
+        return Err(Box::new(web::invalid_token()));
+    };
+    store
+        .session_user(Some(&session))
+        .ok_or_else(|| Box::new(web::redirect(&visit.base, "/login")))
 }
 
 /// The visitor's session id, when the CSRF token it sent was issued to that session.

@@ -7,7 +7,7 @@ use axum::response::Response;
 
 use super::users::error_box;
 use super::web::{self, Form, Visit, escape, token_field};
-use super::{AppState, PageTokens, verified_session};
+use super::{AppState, PageTokens, signed_in_user};
 use crate::store::DeleteError;
 
 fn submission_form(
@@ -56,11 +56,9 @@ pub(super) async fn create(
 ) -> Response {
     let form = Form::parse(&body);
     let mut store = app.store();
-    let Some(session) = verified_session(&store, &visit, &form) else {
-        return web::invalid_token();
-    };
-    let Some(user) = store.session_user(Some(&session)) else {
-        return web::redirect(&visit.base, "/login");
+    let user = match signed_in_user(&store, &visit, &form) {
+        Ok(user) => user,
+        Err(refusal) => return *refusal,
     };
     let Some(community) = web::parse_id(&id).filter(|&id| store.community(id).is_some()) else {
         return web::not_found();
@@ -176,11 +174,9 @@ pub(super) async fn destroy(
 
 fn delete(app: &AppState, visit: &Visit, id: &str, form: &Form) -> Response {
     let mut store = app.store();
-    let Some(session) = verified_session(&store, visit, form) else {
-        return web::invalid_token();
-    };
-    let Some(user) = store.session_user(Some(&session)) else {
-        return web::redirect(&visit.base, "/login");
+    let user = match signed_in_user(&store, visit, form) {
+        Ok(user) => user,
+        Err(refusal) => return *refusal,
     };
     let Some(sid) = web::parse_id(id) else {
         return web::not_found();
@@ -204,11 +200,9 @@ pub(super) async fn comment(
 ) -> Response {
     let form = Form::parse(&body);
     let mut store = app.store();
-    let Some(session) = verified_session(&store, &visit, &form) else {
-        return web::invalid_token();
-    };
-    let Some(user) = store.session_user(Some(&session)) else {
-        return web::redirect(&visit.base, "/login");
+    let user = match signed_in_user(&store, &visit, &form) {
+        Ok(user) => user,
+        Err(refusal) => return *refusal,
     };
     let Some(sid) = web::parse_id(&id).filter(|&id| store.submission(id).is_some()) else {
         return web::not_found();
