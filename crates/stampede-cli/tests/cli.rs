@@ -111,7 +111,17 @@ fn warnings_are_printed_for_valid_files() {
         "{}",
         text(&out.stderr)
     );
-    assert!(text(&out.stdout).contains("(1 warning)"));
+    // Its `backend="json"` is warned about too.
+    assert!(
+        text(&out.stderr).contains("warning[unsupported-backend]"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("(2 warnings)"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]

@@ -24,6 +24,33 @@ use std::time::{Duration, SystemTime};
 /// Longest wait for the common start instant (a controller clock far ahead is a mistake).
 const MAX_START_WAIT: Duration = Duration::from_secs(60);
 
+/// Traffic dump lines go in messages of about this size at most (far below the frame limit,
+/// even with JSON escaping).
+const DUMP_CHUNK: usize = 4 << 20;
+
+/// `text` cut after newlines into pieces of at most `max` bytes (a single longer line is a
+/// piece of its own).
+fn line_chunks(text: &str, max: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let cut = if rest.len() <= max {
+            rest.len()
+        } else {
+            let window = rest.get(..=max).unwrap_or(rest);
+            match window.rfind('\n') {
+                Some(i) => i + 1,
+                None => rest.find('\n').map_or(rest.len(), |i| i + 1),
+            }
+        };
+        let (piece, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(piece)
+    })
+}
+
 /// The engine's own warning about `maxusers` against the open-file limit of one process
 /// starts with this; in an agent the controller's plan has already settled that question.
 const ENGINE_MAXUSERS_WARNING: &str = "<clients> allow up to";
@@ -371,6 +398,17 @@ impl<W: Write> RunObserver for Forwarder<W> {
         );
     }
 
+    fn traffic_dumped(&mut self, lines: &str) {
+        for chunk in line_chunks(lines, DUMP_CHUNK) {
+            self.send(
+                &FromAgent::TrafficDump {
+                    lines: chunk.to_owned(),
+                },
+                false,
+            );
+        }
+    }
+
     fn log(&mut self, level: LogLevel, text: &str) {
         if !self.started && text.starts_with(ENGINE_MAXUSERS_WARNING) {
             return;
@@ -381,5 +419,28 @@ impl<W: Write> RunObserver for Forwarder<W> {
             before_start: !self.started,
         };
         self.send(&m, false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_chunks;
+
+    #[test]
+    fn dump_lines_are_cut_after_newlines() {
+        let cases: &[(&str, usize, &[&str])] = &[
+            ("", 10, &[]),
+            ("a\nb\n", 10, &["a\nb\n"]),
+            ("aa\nbb\ncc\n", 6, &["aa\nbb\n", "cc\n"]),
+            ("aa\nbb\ncc\n", 3, &["aa\n", "bb\n", "cc\n"]),
+            // A line longer than the limit goes alone.
+            ("aaaaaa\nb\n", 3, &["aaaaaa\n", "b\n"]),
+            ("x\naaaaaa\nb\n", 3, &["x\n", "aaaaaa\n", "b\n"]),
+        ];
+        for (text, max, want) in cases {
+            let got: Vec<&str> = line_chunks(text, *max).collect();
+            assert_eq!(got, *want, "{text:?} {max}");
+            assert_eq!(got.concat(), *text);
+        }
     }
 }

@@ -29,7 +29,7 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The version of the message set below. Both sides refuse to talk to another version.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Controller → agent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -89,6 +89,8 @@ pub enum FromAgent {
     Status(WireStatus),
     /// A `match.log` line.
     Match(Box<WireMatchLine>),
+    /// Whole `tsung.dump` lines (`dumptraffic="protocol"`), newlines included.
+    TrafficDump { lines: String },
     /// A message for the run log.
     Log {
         level: WireLogLevel,
@@ -536,6 +538,9 @@ mod tests {
             location: (0, 4, 5),
             dump: Some(vec![0, 1, 255]),
         })));
+        round_trip(FromAgent::TrafficDump {
+            lines: "1.5;<0.1.0>;1;get;h;/;200;10;0.100;-;;;\n".into(),
+        });
         round_trip(FromAgent::Finished(Box::new(AgentFinished {
             end: WireRunEnd::StoppedByScenario { user_id: 9 },
             duration_ns: 1,

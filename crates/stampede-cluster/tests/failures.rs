@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use stampede_cluster::frame::write_message;
 use stampede_cluster::protocol::FromAgent;
-use stampede_cluster::{AgentCommand, AgentOutcome, ClusterConfig, ClusterError};
+use stampede_cluster::{AgentCommand, AgentOutcome, ClusterConfig, ClusterError, PROTOCOL_VERSION};
 use stampede_engine::{LogLevel, RunEnd, RunObserver, StopHandle};
 use stampede_metrics::ClosedInterval;
 use stampede_model::Counter;
@@ -305,7 +305,7 @@ fn an_agent_of_another_protocol_version_is_refused_clearly() {
         matches!(
             err,
             ClusterError::VersionMismatch {
-                ours: 1,
+                ours: PROTOCOL_VERSION,
                 theirs: 999,
                 ..
             }
@@ -314,7 +314,7 @@ fn an_agent_of_another_protocol_version_is_refused_clearly() {
     );
     let text = err.to_string();
     assert!(
-        text.contains("version 999") && text.contains("version 1"),
+        text.contains("version 999") && text.contains(&format!("version {PROTOCOL_VERSION}")),
         "{text}"
     );
     assert_eq!(f.app.counts().total(), 0);

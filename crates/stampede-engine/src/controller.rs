@@ -479,6 +479,7 @@ impl Controller<'_> {
             }
             Event::Log(level, text) => self.observer.log(level, &text),
             Event::Match(line) => self.observer.match_logged(&line),
+            Event::Dump(lines) => self.observer.traffic_dumped(&lines),
             Event::StopTest { user_id } => {
                 if self.stopping.is_none() {
                     self.begin_stop(RunEnd::StoppedByScenario { user_id }, StopKind::Graceful);

@@ -36,6 +36,8 @@ pub(crate) struct WorkerHost {
     logs: Vec<String>,
     eval_failures: usize,
     warned: HashSet<&'static str>,
+    /// Traffic dump lines since the last flush; `None` when the dump is off.
+    pub(crate) dump: Option<String>,
 }
 
 impl WorkerHost {
@@ -48,7 +50,22 @@ impl WorkerHost {
             logs: Vec::new(),
             eval_failures: 0,
             warned: HashSet::new(),
+            dump: None,
         }
+    }
+
+    /// Turns the traffic dump (`dumptraffic="protocol"`) on or off.
+    pub(crate) fn with_traffic_dump(mut self, on: bool) -> Self {
+        self.dump = on.then(String::new);
+        self
+    }
+
+    /// The traffic dump lines since the last call, if there are any.
+    pub(crate) fn take_dump(&mut self) -> Option<String> {
+        self.dump
+            .as_mut()
+            .filter(|d| !d.is_empty())
+            .map(std::mem::take)
     }
 
     /// Before calling the interpreter for a user: its session, and the request a transport

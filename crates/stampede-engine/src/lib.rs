@@ -42,6 +42,7 @@ mod barrier;
 mod clock;
 mod config;
 mod controller;
+mod dump;
 mod endpoints;
 mod error;
 mod eval;
@@ -55,6 +56,7 @@ mod user;
 mod worker;
 
 pub use config::{RunConfig, TargetOverride, TargetOverrideError};
+pub use dump::{TRAFFIC_DUMP, TRAFFIC_DUMP_HEADER};
 pub use error::EngineError;
 pub use observer::{
     LiveStatus, LogLevel, MatchLine, PhaseProgress, RunEnd, RunObserver, RunStarted, RunSummary,

@@ -48,6 +48,13 @@ pub trait RunObserver {
     fn log(&mut self, level: LogLevel, text: &str) {
         let _ = (level, text);
     }
+
+    /// With `dumptraffic="protocol"` (or `protocol_local`): whole lines for
+    /// [`crate::TRAFFIC_DUMP`], one per response, each ending with a newline. One worker's
+    /// lines since its last flush; workers' batches are not merged in time order.
+    fn traffic_dumped(&mut self, lines: &str) {
+        let _ = lines;
+    }
 }
 
 /// No output at all.
@@ -75,6 +82,9 @@ impl<T: RunObserver + ?Sized> RunObserver for &mut T {
     fn log(&mut self, level: LogLevel, text: &str) {
         (**self).log(level, text);
     }
+    fn traffic_dumped(&mut self, lines: &str) {
+        (**self).traffic_dumped(lines);
+    }
 }
 
 impl<T: RunObserver + ?Sized> RunObserver for Box<T> {
@@ -98,6 +108,9 @@ impl<T: RunObserver + ?Sized> RunObserver for Box<T> {
     }
     fn log(&mut self, level: LogLevel, text: &str) {
         (**self).log(level, text);
+    }
+    fn traffic_dumped(&mut self, lines: &str) {
+        (**self).traffic_dumped(lines);
     }
 }
 

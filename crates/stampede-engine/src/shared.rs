@@ -1,7 +1,7 @@
 //! State shared by every worker of the run. Nothing here is touched per request: file
 //! cursors by `setdynvars`, interactions and the barrier by their actions, the event channel by
-//! rare events (match log lines, snippet output, a user stopping the test), the live-user
-//! count once per user.
+//! rare events (match log lines, snippet output, a user stopping the test, one traffic dump
+//! batch per worker and flush), the live-user count once per user.
 
 use crate::barrier::GlobalBarrier;
 use crate::eval::SnippetCache;
@@ -28,6 +28,9 @@ pub(crate) enum Event {
     },
     Log(LogLevel, String),
     Match(Box<MatchLine>),
+    /// Lines for the traffic dump (`dumptraffic="protocol"`), one worker's since its last
+    /// flush.
+    Dump(String),
     /// `<match do="abort_test">` or `<abort type="all"/>`.
     StopTest {
         user_id: u64,

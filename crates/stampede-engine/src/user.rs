@@ -7,15 +7,19 @@
 //! is allocated per request once the buffers have grown; a long thinktime (`hibernate`)
 //! releases them.
 
+use crate::clock::ns;
+use crate::dump::{self, DumpRecord};
 use crate::host::WorkerHost;
 use crate::worker::{Ctx, Worker, try_with_local, with_local};
-use stampede_http::{Endpoint, HttpClient, Resolver, ResponseExpect};
+use stampede_http::{Endpoint, Exchange, HttpClient, Resolver, ResponseExpect};
 use stampede_model::{ErrorClass, Method, RateLimit, RequestId};
 use stampede_scheduler::Arrival;
-use stampede_session::{HeaderSpan, Nanos, ResponseView, SendRequest, Step, TargetRef, User};
+use stampede_session::{
+    HeaderSpan, Nanos, ResponseView, SendRequest, Step, Target, TargetRef, User,
+};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
 /// A user that will wait at least this long gives its buffers back (the response buffer is
 /// 4 KiB and more): it costs one allocation at its next request, at most one a second. Shorter
@@ -253,6 +257,7 @@ impl UserTask {
             self.w.resent.fetch_add(1, Ordering::Relaxed);
         }
         let now = self.w.clock.nanos(ex.done);
+        let w = &self.w;
         let Self {
             user,
             client,
@@ -268,6 +273,11 @@ impl UserTask {
             let Ctx { host, buf, spans } = &mut *ctx;
             let is_connected = client.is_connected();
             host.record_exchange(info.request, &ex, was_connected, is_connected);
+            if let Some(out) = &mut host.dump
+                && ex.outcome.is_ok()
+            {
+                dump_exchange(out, w, user, &info, &ex, req, target.as_deref(), now);
+            }
             if info.close_after && is_connected {
                 // An HTTP/1.0 request: the server closes after answering.
                 client.close();
@@ -397,6 +407,53 @@ impl UserTask {
             connection_closed();
         }
     }
+}
+
+/// Appends the traffic dump line of a completed exchange (`dumptraffic="protocol"`).
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn dump_exchange(
+    out: &mut String,
+    w: &Worker,
+    user: &User,
+    info: &SendInfo,
+    ex: &Exchange,
+    request: &[u8],
+    target: Option<&Target>,
+    now: Nanos,
+) {
+    let scenario = w.program.scenario();
+    let unix_micros = w
+        .clock
+        .wall(now)
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+    // The transactions open when the request was sent (the response's later actions have
+    // not run yet).
+    let transaction = user
+        .innermost_transaction()
+        .and_then(|t| scenario.transactions.get(t.index()))
+        .map(|n| &**n);
+    let tag = scenario
+        .requests
+        .get(info.request.index())
+        .and_then(|r| r.tag.as_deref());
+    dump::write_line(
+        out,
+        &DumpRecord {
+            unix_micros,
+            user_id: user.user_id(),
+            method: info.method,
+            host: target.map_or("", |t| &t.host),
+            request,
+            status: ex.status,
+            size: ex.bytes_received,
+            duration_ns: ns(ex.request_time()),
+            transaction,
+            anomaly: ex.anomaly,
+            tag,
+        },
+    );
 }
 
 /// Hibernation (Tsung's `hibernate`): the user's task ends, which frees its future (the

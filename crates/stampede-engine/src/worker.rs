@@ -16,6 +16,7 @@ use crate::sources::SourceAddrs;
 use crate::user::UserTask;
 use stampede_http::{Connector, ParseLimits};
 use stampede_metrics::{Recorder, Snapshot};
+use stampede_model::DumpTraffic;
 use stampede_scheduler::Arrival;
 use stampede_session::{HeaderSpan, Program, RequestBuf};
 use std::cell::{OnceCell, RefCell};
@@ -246,6 +247,10 @@ async fn run(setup: WorkerSetup, clock: RunClock) {
         mut commands,
     } = setup;
     let hibernate = program.hibernate();
+    let traffic_dump = matches!(
+        program.scenario().root.dumptraffic,
+        DumpTraffic::Protocol | DumpTraffic::ProtocolLocal
+    );
     let worker = Arc::new(Worker {
         index,
         program,
@@ -261,7 +266,7 @@ async fn run(setup: WorkerSetup, clock: RunClock) {
     });
     install_local(Local {
         ctx: RefCell::new(Ctx {
-            host: WorkerHost::new(recorder, Arc::clone(&shared)),
+            host: WorkerHost::new(recorder, Arc::clone(&shared)).with_traffic_dump(traffic_dump),
             buf: RequestBuf::new(),
             spans: Vec::new(),
         }),
@@ -272,15 +277,19 @@ async fn run(setup: WorkerSetup, clock: RunClock) {
         match command {
             Command::Spawn(arrival) => spawn_user(&worker, arrival),
             Command::Collect(recycled) => {
-                let snapshot = with_local(|l| {
+                let (snapshot, dump) = with_local(|l| {
                     let mut ctx = l.ctx.borrow_mut();
+                    let dump = ctx.host.take_dump();
                     let recorder = &mut ctx.host.recorder;
                     let fresh = match recycled {
                         Some(s) => *s,
                         None => recorder.snapshot().empty_like(),
                     };
-                    Box::new(recorder.swap_snapshot(fresh))
+                    (Box::new(recorder.swap_snapshot(fresh)), dump)
                 });
+                if let Some(lines) = dump {
+                    shared.send(Event::Dump(lines));
+                }
                 shared.send(Event::Flushed { snapshot });
             }
             Command::Stop { grace_until } => begin_stop(&worker, grace_until),
@@ -293,7 +302,16 @@ async fn run(setup: WorkerSetup, clock: RunClock) {
     while with_local(|l| l.users.borrow().live()) > 0 {
         worker.drained.notified().await;
     }
-    let snapshot = with_local(|l| Box::new(l.ctx.borrow_mut().host.recorder.take_snapshot()));
+    let (snapshot, dump) = with_local(|l| {
+        let mut ctx = l.ctx.borrow_mut();
+        (
+            Box::new(ctx.host.recorder.take_snapshot()),
+            ctx.host.take_dump(),
+        )
+    });
+    if let Some(lines) = dump {
+        shared.send(Event::Dump(lines));
+    }
     shared.send(Event::Final {
         worker: index,
         snapshot,

@@ -9,7 +9,7 @@ use stampede_model::{
     Foreach, ForeachFilter, If, Interaction, InteractionKind, LoopCondition, LoopKind, Pattern,
     Repeat, SessionId, SetDynVars, Thinktime, Transaction, VarRef,
 };
-use stampede_session::{AbortReason, Nanos, Outcome, User, Value};
+use stampede_session::{AbortReason, Nanos, Outcome, ResponseView, Step, User, Value};
 use std::time::Duration;
 
 fn setvar(sb: &mut Sb, name: &str, value: &str) -> Action {
@@ -597,4 +597,59 @@ fn same_seed_same_traffic() {
     assert_eq!(s.len(), 12);
     assert!(s.bytes().all(|b| (b'b'..=b'z').contains(&b)), "{s}");
     let _ = Value::empty();
+}
+
+#[test]
+fn the_innermost_open_transaction_is_known_while_a_request_waits() {
+    let mut sb = Sb::new();
+    let outer = sb.tr("tr_outer");
+    let inner = sb.tr("tr_inner");
+    let (a, b, c) = (sb.get("/a"), sb.get("/b"), sb.get("/c"));
+    sb.session(vec![
+        Action::Transaction(Transaction {
+            id: outer,
+            body: vec![
+                a,
+                Action::Transaction(Transaction {
+                    id: inner,
+                    body: vec![b],
+                }),
+            ],
+        }),
+        c,
+    ]);
+    let mut host = FakeHost::new();
+    let mut user = User::new(sb.program(), SessionId(0), 1, 1);
+    let mut buf = stampede_session::RequestBuf::new();
+    assert_eq!(user.innermost_transaction(), None);
+    let Step::Wait(wake) = user.start(Nanos::ZERO) else {
+        panic!("start must wait")
+    };
+    let mut step = user.on_timer(wake, &mut host, &mut buf);
+    let mut seen = Vec::new();
+    let mut now = wake;
+    while let Step::Send(req) = step {
+        let line = String::from_utf8_lossy(req.bytes)
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned();
+        seen.push((line, user.innermost_transaction()));
+        now = now.after(Duration::from_millis(1));
+        let raw = "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+        let mut spans = Vec::new();
+        let (status, head) = ResponseView::parse_head(raw.as_bytes(), &mut spans).unwrap();
+        let view = ResponseView::new(status, raw.as_bytes(), head, &spans);
+        step = user.on_response(now, &view, &mut host, &mut buf);
+    }
+    assert!(matches!(step, Step::Finished(Outcome::Completed)));
+    assert_eq!(
+        seen,
+        [
+            ("GET /a HTTP/1.1".to_owned(), Some(outer)),
+            ("GET /b HTTP/1.1".to_owned(), Some(inner)),
+            ("GET /c HTTP/1.1".to_owned(), None),
+        ]
+    );
+    assert_eq!(user.innermost_transaction(), None);
 }

@@ -1,11 +1,12 @@
 //! The files a run writes while it goes on: `tsung.log` block by block, `match.log` and its
-//! dumps (created at the first logged match, as Tsung does), and the run log `stampede.log`.
+//! dumps (created at the first logged match, as Tsung does), the traffic dump `tsung.dump`
+//! (`dumptraffic="protocol"`), and the run log `stampede.log`.
 //! A file that cannot be written is reported once and given up; the others go on.
 
 use crate::terminal::Console;
-use stampede_engine::MatchLine;
+use stampede_engine::{MatchLine, TRAFFIC_DUMP, TRAFFIC_DUMP_HEADER};
 use stampede_metrics::IntervalSummary;
-use stampede_model::Scenario;
+use stampede_model::{DumpTraffic, Scenario};
 use stampede_report::{MatchEvent, MatchLogWriter, ReportError, TsungLogWriter, local_rfc3339};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -25,6 +26,8 @@ pub struct RunFiles {
     tsung_log: Option<TsungLogWriter>,
     run_log: Option<BufWriter<File>>,
     match_log: MatchLog,
+    /// `tsung.dump`, with `dumptraffic="protocol"` or `"protocol_local"`.
+    traffic_dump: Option<BufWriter<File>>,
     problems: Vec<String>,
 }
 
@@ -44,15 +47,57 @@ impl RunFiles {
         tsung_log: TsungLogWriter,
         run_log: BufWriter<File>,
     ) -> Self {
-        Self {
+        let dump = matches!(
+            scenario.root.dumptraffic,
+            DumpTraffic::Protocol | DumpTraffic::ProtocolLocal
+        );
+        let mut files = Self {
             console: console.clone(),
             run_dir,
             scenario,
             tsung_log: Some(tsung_log),
             run_log: Some(run_log),
             match_log: MatchLog::NotYet,
+            traffic_dump: None,
             problems: Vec::new(),
+        };
+        if dump {
+            let path = files.run_dir.join(TRAFFIC_DUMP);
+            let created = File::create(&path).and_then(|f| {
+                let mut w = BufWriter::new(f);
+                writeln!(w, "{TRAFFIC_DUMP_HEADER}")?;
+                Ok(w)
+            });
+            match created {
+                Ok(w) => files.traffic_dump = Some(w),
+                Err(e) => files.failed(format!("{}: {e}", path.display())),
+            }
         }
+        files
+    }
+
+    /// Lines for `tsung.dump` (whole lines, newlines included).
+    pub fn traffic_dump(&mut self, lines: &str) {
+        if let Some(w) = &mut self.traffic_dump
+            && let Err(e) = w.write_all(lines.as_bytes())
+        {
+            self.traffic_dump = None;
+            self.dump_failed(&e);
+        }
+    }
+
+    fn flush_traffic_dump(&mut self) {
+        if let Some(w) = &mut self.traffic_dump
+            && let Err(e) = w.flush()
+        {
+            self.traffic_dump = None;
+            self.dump_failed(&e);
+        }
+    }
+
+    fn dump_failed(&mut self, e: &std::io::Error) {
+        let text = format!("{}: {e}", self.run_dir.join(TRAFFIC_DUMP).display());
+        self.failed(text);
     }
 
     /// Appends a closed interval to `tsung.log`, and flushes `match.log`.
@@ -69,6 +114,7 @@ impl RunFiles {
             self.match_log = MatchLog::Failed;
             self.failed(e.to_string());
         }
+        self.flush_traffic_dump();
     }
 
     /// One `match.log` line (and its dump).
@@ -95,7 +141,7 @@ impl RunFiles {
         }
     }
 
-    /// Closes `tsung.log` with its `EndMonitor` line and flushes `match.log`. Returns every
+    /// Closes `tsung.log` with its `EndMonitor` line and flushes `match.log` and `tsung.dump`. Returns every
     /// file that could not be written completely.
     pub fn close(&mut self, at: SystemTime) -> Vec<String> {
         if let Some(log) = self.tsung_log.take()
@@ -107,6 +153,12 @@ impl RunFiles {
             && let Err(e) = m.flush()
         {
             self.problems.push(e.to_string());
+        }
+        if let Some(mut w) = self.traffic_dump.take()
+            && let Err(e) = w.flush()
+        {
+            let text = format!("{}: {e}", self.run_dir.join(TRAFFIC_DUMP).display());
+            self.problems.push(text);
         }
         std::mem::take(&mut self.problems)
     }
@@ -160,17 +212,22 @@ mod tests {
     use stampede_model::{Counter, RequestId, SessionId, SourceLocation, TransactionId};
 
     fn scenario() -> Arc<Scenario> {
-        let xml = r#"<tsung><clients><client host="localhost" use_controller_vm="true"/></clients>
+        scenario_with("<tsung>")
+    }
+
+    fn scenario_with(root: &str) -> Arc<Scenario> {
+        let xml = r#"<clients><client host="localhost" use_controller_vm="true"/></clients>
 <servers><server host="127.0.0.1" port="8080" type="tcp"/></servers>
 <load><arrivalphase phase="1" duration="1" unit="second">
   <users arrivalrate="1" unit="second"/></arrivalphase></load>
 <sessions><session name="s" probability="100" type="ts_http">
   <transaction name="login"><request><http url="/"/></request></transaction>
 </session></sessions></tsung>"#;
+        let xml = format!("{root}{xml}");
         let loaded = stampede_scenario::load_str(
             "t.xml",
             std::path::Path::new("."),
-            xml,
+            &xml,
             &Default::default(),
         )
         .unwrap();
@@ -178,7 +235,10 @@ mod tests {
     }
 
     fn files(dir: &std::path::Path) -> RunFiles {
-        let sc = scenario();
+        files_for(dir, scenario())
+    }
+
+    fn files_for(dir: &std::path::Path, sc: Arc<Scenario>) -> RunFiles {
         let layout = Layout::from_scenario(&sc);
         let tsung = TsungLogWriter::create(dir.join("tsung.log"), &layout).unwrap();
         let log = BufWriter::new(File::create(dir.join(RUN_LOG)).unwrap());
@@ -233,5 +293,27 @@ mod tests {
             std::fs::read(tmp.path().join("match-17-1-2-0.dump")).unwrap(),
             b"<html>"
         );
+    }
+
+    #[test]
+    fn traffic_dump_is_written_only_when_asked_for() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut f = files(tmp.path());
+        f.traffic_dump("ignored\n");
+        assert!(f.close(SystemTime::now()).is_empty());
+        assert!(!tmp.path().join(TRAFFIC_DUMP).exists());
+
+        for root in [
+            r#"<tsung dumptraffic="protocol">"#,
+            r#"<tsung dumptraffic="protocol_local">"#,
+        ] {
+            let tmp = tempfile::tempdir().unwrap();
+            let mut f = files_for(tmp.path(), scenario_with(root));
+            f.traffic_dump("a\nb\n");
+            f.traffic_dump("c\n");
+            assert!(f.close(SystemTime::now()).is_empty());
+            let text = std::fs::read_to_string(tmp.path().join(TRAFFIC_DUMP)).unwrap();
+            assert_eq!(text, format!("{TRAFFIC_DUMP_HEADER}\na\nb\nc\n"), "{root}");
+        }
     }
 }

@@ -331,6 +331,10 @@ impl RunObserver for CliObserver {
         self.files.match_line(line);
     }
 
+    fn traffic_dumped(&mut self, lines: &str) {
+        self.files.traffic_dump(lines);
+    }
+
     fn log(&mut self, level: LogLevel, text: &str) {
         let word = match level {
             LogLevel::Error => "error",

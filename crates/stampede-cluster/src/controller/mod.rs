@@ -561,6 +561,7 @@ impl Controller<'_> {
                     self.observer.match_logged(&line);
                 }
             }
+            FromAgent::TrafficDump { lines } => self.observer.traffic_dumped(&lines),
             FromAgent::Log {
                 level,
                 text,
@@ -973,6 +974,7 @@ fn kind(m: &FromAgent) -> &'static str {
         FromAgent::Interval { .. } => "interval",
         FromAgent::Status(_) => "status",
         FromAgent::Match(_) => "match",
+        FromAgent::TrafficDump { .. } => "traffic_dump",
         FromAgent::Log { .. } => "log",
         FromAgent::Finished(_) => "finished",
     }

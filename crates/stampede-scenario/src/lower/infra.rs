@@ -9,7 +9,7 @@ use stampede_model::{
 };
 use std::net::IpAddr;
 
-pub(crate) fn root(el: &Element, _cx: &mut Lower<'_>) -> RootOptions {
+pub(crate) fn root(el: &Element, cx: &mut Lower<'_>) -> RootOptions {
     let loglevel = match el.value("loglevel") {
         Some("emergency") => LogLevel::Emergency,
         Some("critical") => LogLevel::Critical,
@@ -32,11 +32,58 @@ pub(crate) fn root(el: &Element, _cx: &mut Lower<'_>) -> RootOptions {
         Some("rrdtool") => Backend::Rrdtool,
         _ => Backend::Text,
     };
+    root_warnings(el, cx);
     RootOptions {
         loglevel,
         dumptraffic,
         backend,
         version: el.value("version").map(str::to_owned),
+    }
+}
+
+/// Warnings for the `<tsung>` attribute values whose output Stampede does not produce.
+fn root_warnings(el: &Element, cx: &mut Lower<'_>) {
+    if let Some(mode @ ("true" | "light")) = el.value("dumptraffic") {
+        let what = if mode == "true" {
+            "raw packet dump"
+        } else {
+            "raw packet dump cut to 44 bytes"
+        };
+        cx.diags
+            .warning(
+                "unsupported-dumptraffic",
+                el.value_span("dumptraffic"),
+                format!(
+                    "`dumptraffic=\"{mode}\"` ({what}) is not supported: no tsung.dump is written"
+                ),
+            )
+            .help("use `dumptraffic=\"protocol\"` for one line per HTTP request in tsung.dump");
+    }
+    match el.value("backend") {
+        Some("json") => {
+            cx.diags
+                .warning(
+                    "unsupported-backend",
+                    el.value_span("backend"),
+                    "`backend=\"json\"` is not supported: tsung.log is written in Tsung's text \
+                     format",
+                )
+                .note("stats.json in the run directory has the same figures as JSON, and more");
+        }
+        Some("fullstats") => {
+            cx.diags
+                .warning(
+                    "unsupported-backend",
+                    el.value_span("backend"),
+                    "`backend=\"fullstats\"` is not supported: tsung.log is written in Tsung's \
+                     text format and no tsung-fullstats.log is written",
+                )
+                .note(
+                    "stats.json in the run directory has the full distribution of every sample \
+                     as HDR histograms (percentiles included)",
+                );
+        }
+        _ => {}
     }
 }
 

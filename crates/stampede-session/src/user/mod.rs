@@ -337,6 +337,11 @@ impl User {
         &self.st.target
     }
 
+    /// The innermost open transaction (the one started last and not yet ended).
+    pub fn innermost_transaction(&self) -> Option<TransactionId> {
+        self.st.transactions.last().map(|(id, _)| *id)
+    }
+
     /// Whether the session is over.
     pub fn is_finished(&self) -> bool {
         self.st.phase == Phase::Finished
