@@ -51,6 +51,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default: %(default)s)")
     p.add_argument("--rate", type=float, default=500, help="arrivals per second for scenario tools (default: %(default)s)")
     p.add_argument("--think", type=int, default=0, help="think time in s (default: long enough for the whole measurement)")
+    p.add_argument("--hibernate", type=int, help="scenario tools: <option name=\"hibernate\"> in s; above --think, users think without hibernating (default: the tools' own, 10 s)")
     p.add_argument("--settle", type=float, default=2.0, help="seconds to wait after all users are connected (default: %(default)s)")
     p.add_argument("--hold", type=float, default=3.0, help="seconds of RSS sampling (default: %(default)s)")
     p.add_argument("--tool-cpu", type=int, default=0, help="CPU the generator is pinned to (default: %(default)s)")
@@ -167,6 +168,9 @@ def main() -> int:
     check_cpus(2)
     pin_self(args.nginx_cpu)
     arms = make_arms([t.strip() for t in args.tools.split(",") if t.strip()], args.stampede_bin, args.stampede_arg)
+    for arm in arms:
+        if arm.scenario_based and args.hibernate is not None:
+            arm.hibernate = args.hibernate
     out = results_dir("memory", args.results)
     work = out / "work"
     work.mkdir()
@@ -207,7 +211,9 @@ def main() -> int:
         text, summary = summarize(arms, unavailable, runs, args.sizes)
     header = (
         f"Memory: users connected and thinking (one GET, then think), N1={args.sizes[0]:,} and N2={args.sizes[1]:,}, "
-        f"{args.rounds} interleaved rounds, medians.\nRSS = peak sum of VmRSS over the tool's process tree once nginx "
+        f"{args.rounds} interleaved rounds, medians"
+        + (f", hibernate={args.hibernate} s (users think without hibernating)" if args.hibernate is not None else "")
+        + f".\nRSS = peak sum of VmRSS over the tool's process tree once nginx "
         f"shows all users connected. marginal KiB/user = (RSS(N2)-RSS(N1))/(connected(N2)-connected(N1))."
     )
     print("\n" + header + "\n\n" + text)

@@ -84,6 +84,15 @@ class Scenario:
     def set_thinktime(self, seconds: float) -> "Scenario":
         return self.set_attr("thinktime", "value", _num(seconds))
 
+    def set_option(self, name: str, value: object) -> "Scenario":
+        """Add a global `<option name=... value=...>` (an `<options>` block before `<sessions>`)."""
+        option = f'<option name="{name}" value="{value}"/>'
+        if "<options>" in self.text:
+            self.text = self.text.replace("<options>", f"<options>\n    {option}", 1)
+        else:
+            self.text = self.text.replace("<sessions>", f"<options>\n    {option}\n  </options>\n\n  <sessions>", 1)
+        return self
+
     def write(self, path: Path) -> Path:
         path.write_text(self.text)
         return path

@@ -201,6 +201,8 @@ class ScenarioArm(Arm):
     """Common code of the tsung and stampede arms."""
 
     scenario_based = True
+    # `<option name="hibernate">` for the memory run (seconds); None keeps the default (10 s).
+    hibernate: int | None = None
 
     def command(self, scenario: Path, log_dir: Path) -> Prepared:
         raise NotImplementedError
@@ -232,6 +234,8 @@ class ScenarioArm(Arm):
             .set_thinktime(think)
             .set_client(maxusers=max(users, 100))
         )
+        if self.hibernate is not None:
+            sc.set_option("hibernate", self.hibernate)
         cfg = sc.write(work / f"think-{nginx.ports[0]}-{users}u.xml")
         return self.command(cfg, self._run_dir(work, f"think{users}"))
 
