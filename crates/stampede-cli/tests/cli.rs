@@ -111,14 +111,22 @@ fn warnings_are_printed_for_valid_files() {
         "{}",
         text(&out.stderr)
     );
-    // Its `backend="json"` is warned about too.
+    // Its `backend="json"` is warned about too, and its four unmonitored `<monitor>` parts.
     assert!(
         text(&out.stderr).contains("warning[unsupported-backend]"),
         "{}",
         text(&out.stderr)
     );
+    assert_eq!(
+        text(&out.stderr)
+            .matches("warning[unsupported-monitor]")
+            .count(),
+        4,
+        "{}",
+        text(&out.stderr)
+    );
     assert!(
-        text(&out.stdout).contains("(2 warnings)"),
+        text(&out.stdout).contains("(6 warnings)"),
         "{}",
         text(&out.stdout)
     );

@@ -240,6 +240,8 @@ fn run_config(w: &WireRunConfig) -> RunConfig {
         process: w.process,
         scenario_dir: w.scenario_dir.clone(),
         local_clients: w.local_clients,
+        // The controller process samples the host once for the whole run.
+        monitor_host: false,
     }
 }
 

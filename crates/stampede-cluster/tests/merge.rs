@@ -68,6 +68,12 @@ fn run_with(processes: Option<usize>) -> Outcomes {
             assert_eq!(summary.agents.len(), p);
             assert_eq!(seen.started, 1);
             assert_eq!(seen.intervals.len(), summary.run.series.len());
+            // The controller process samples its host once per interval for the whole run.
+            for iv in &seen.intervals {
+                assert_eq!(iv.monitor.len(), 1, "{:?}", iv.monitor);
+                assert!(iv.monitor[0].node.starts_with("tsung_controller@"));
+                assert!(iv.monitor[0].freemem.is_some_and(|m| m > 0.0));
+            }
             assert!(seen.progress > 0);
             let mut agent_totals = Vec::new();
             for a in &summary.agents {

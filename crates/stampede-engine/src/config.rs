@@ -35,6 +35,11 @@ pub struct RunConfig {
     /// Run the share of `<client>`s on other hosts here too (`--local-clients`). Without it a
     /// scenario that names remote load generators is refused (they need the cluster feature).
     pub local_clients: bool,
+    /// Sample this machine's OS metrics (`cpu`, `freemem`, `load`, packets) once per interval,
+    /// as Tsung always does for its controller host, under Tsung's node names (see
+    /// [`crate::monitored_nodes`]), and poll the scenario's munin nodes (see
+    /// [`crate::Monitoring`]). Off in the cluster's agents: the controller process samples.
+    pub monitor_host: bool,
 }
 
 impl Default for RunConfig {
@@ -50,6 +55,7 @@ impl Default for RunConfig {
             process: (0, 1),
             scenario_dir: PathBuf::from("."),
             local_clients: false,
+            monitor_host: true,
         }
     }
 }

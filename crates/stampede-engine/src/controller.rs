@@ -12,6 +12,7 @@ use crate::config::RunConfig;
 use crate::endpoints::Endpoints;
 use crate::error::EngineError;
 use crate::eval::SnippetCache;
+use crate::monitoring::Monitoring;
 use crate::observer::{
     LiveStatus, LogLevel, PhaseProgress, RunEnd, RunObserver, RunStarted, RunSummary,
 };
@@ -91,6 +92,9 @@ struct Controller<'a> {
     next_boundary: Nanos,
     last_progress: (Instant, u64, u64),
     resent: u64,
+    /// OS metrics of this machine and the munin nodes, read when an interval closes (`None`:
+    /// not monitored by this process).
+    monitoring: Option<Monitoring>,
 }
 
 /// Runs the scenario; see [`crate::run`].
@@ -177,6 +181,9 @@ pub(crate) async fn run(
 
     let scheduler = Scheduler::new(&scenario, pre.seed, &pre.generators, pre.generator_index);
     let planned_arrivals = scheduler.phases().iter().map(|p| p.duration).sum();
+    let monitoring = config
+        .monitor_host
+        .then(|| Monitoring::start(&scenario, config.interval()));
     let clock = RunClock::start_now();
     for w in &mut workers {
         if let Some(start) = w.start.take() {
@@ -220,6 +227,7 @@ pub(crate) async fn run(
         next_boundary: Nanos::from_duration(config.interval()),
         last_progress: (now, 0, 0),
         resent: 0,
+        monitoring,
     };
     let end = controller.main_loop().await?;
     controller.shutdown(end, pre.seed, layout).await
@@ -558,6 +566,13 @@ impl Controller<'_> {
             end_ns: end.0,
             dump_at: unix_seconds(self.clock.wall(end)) as i64,
         };
+        if let Some(monitoring) = &mut self.monitoring {
+            let (samples, problems) = monitoring.sample();
+            for p in &problems {
+                self.observer.log(LogLevel::Warning, p);
+            }
+            self.aggregator.set_monitor(samples);
+        }
         let closed = self.aggregator.close_interval(clock);
         self.observer.interval_closed(&closed);
     }

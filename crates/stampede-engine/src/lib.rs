@@ -47,7 +47,10 @@ mod endpoints;
 mod error;
 mod eval;
 mod host;
+mod monitoring;
+mod munin;
 mod observer;
+mod os_monitor;
 mod preflight;
 mod shared;
 mod sources;
@@ -58,9 +61,11 @@ mod worker;
 pub use config::{RunConfig, TargetOverride, TargetOverrideError};
 pub use dump::{TRAFFIC_DUMP, TRAFFIC_DUMP_HEADER};
 pub use error::EngineError;
+pub use monitoring::Monitoring;
 pub use observer::{
     LiveStatus, LogLevel, MatchLine, PhaseProgress, RunEnd, RunObserver, RunStarted, RunSummary,
 };
+pub use os_monitor::{HostMonitor, is_this_machine, monitored_nodes};
 pub use preflight::{Preflight, preflight};
 pub use stampede_scheduler::{PhaseEnd, PhaseStart, PlannedPhase};
 pub use stop::{StopHandle, StopKind, StopRequest};

@@ -2,6 +2,7 @@
 //! cumulative view of the run. Memory stays flat: full histograms exist only for the open
 //! interval and the cumulative view; closed intervals keep an [`IntervalSummary`].
 
+use crate::host::HostSample;
 use crate::layout::Layout;
 use crate::snapshot::Snapshot;
 use crate::summary::IntervalSummary;
@@ -56,6 +57,8 @@ pub struct Aggregator {
     series: Vec<IntervalSummary>,
     users: Level,
     connected: Level,
+    /// Host readings for the open interval (see [`Aggregator::set_monitor`]).
+    monitor: Vec<HostSample>,
 }
 
 impl Aggregator {
@@ -71,6 +74,7 @@ impl Aggregator {
             series: Vec::new(),
             users: Level::default(),
             connected: Level::default(),
+            monitor: Vec::new(),
         }
     }
 
@@ -110,6 +114,7 @@ impl Aggregator {
         summary.users_max = self.users.max.max(summary.users);
         summary.connected = self.cumulative.connections.net();
         summary.connected_max = self.connected.max.max(summary.connected);
+        summary.monitor = std::mem::take(&mut self.monitor);
         self.series.push(summary);
 
         std::mem::swap(&mut self.open, &mut self.closed);
@@ -125,6 +130,12 @@ impl Aggregator {
             snapshot: &self.closed,
             cumulative: &self.cumulative,
         }
+    }
+
+    /// The monitored hosts' readings for the open interval; they go into its summary when it
+    /// closes (a later call replaces an earlier one).
+    pub fn set_monitor(&mut self, samples: Vec<HostSample>) {
+        self.monitor = samples;
     }
 
     /// Summaries of every closed interval, oldest first.

@@ -69,6 +69,7 @@
 
 mod aggregator;
 pub mod histogram;
+mod host;
 mod layout;
 mod names;
 mod outcome;
@@ -82,6 +83,7 @@ mod wide;
 
 pub use aggregator::{Aggregator, ClosedInterval, IntervalClock, Level};
 pub use histogram::{HistogramDecodeError, HistogramSpec, LatencyHistogram, MAX_TRACKABLE_US};
+pub use host::{HostMetric, HostSample};
 pub use layout::{Layout, RequestLabel};
 pub use names::codes::key as status_key;
 pub use outcome::{AbortReason, SessionEnd};

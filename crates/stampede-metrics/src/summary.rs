@@ -1,6 +1,7 @@
 //! Compact per-interval summaries: what the run keeps of each past interval once its full
 //! histograms are folded into the cumulative view. A few hundred bytes per metric per interval.
 
+use crate::host::HostSample;
 use crate::sample::{SampleStats, mean_ns, stddev_ns};
 use crate::snapshot::Snapshot;
 use crate::status::SparseStatus;
@@ -199,6 +200,10 @@ pub struct IntervalSummary {
     pub sessions_completed: u64,
     /// Sessions that ended early during the interval (every reason, test stop included).
     pub sessions_aborted: u64,
+    /// OS metrics of the monitored hosts, read once when the interval closed (the generator's
+    /// own machine first). Empty when nothing is monitored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub monitor: Vec<HostSample>,
 }
 
 impl IntervalSummary {

@@ -16,6 +16,7 @@
 //!
 //! The formatting is the report crate's; this module only computes.
 
+use crate::host::{HostMetric, HostState};
 use crate::layout::Layout;
 use crate::status::{FIRST_CODE, LAST_CODE};
 use crate::summary::{IntervalSummary, SampleSummary};
@@ -83,6 +84,14 @@ pub enum TsungLine {
         /// Cumulative value (current level for `connected`).
         total: i64,
     },
+    /// A monitored host's sample line: `stats: {<metric>,"<node>"} count mean stddev max min
+    /// global_mean global_count` (`sample.name` is the metric's name).
+    Host {
+        /// Tsung's node name (`tsung_controller@HOST`, `os_mon@HOST`).
+        node: String,
+        /// The statistics; `name` is `cpu`, `freemem`, `load`, `recvpackets` or `sentpackets`.
+        sample: TsungSample,
+    },
 }
 
 /// One `# stats: dump at <dump_at>` block.
@@ -91,7 +100,7 @@ pub struct TsungBlock {
     /// Unix seconds.
     pub dump_at: i64,
     /// Lines in Tsung's order: users, session, users_count, finish_users_count, request,
-    /// connect, page, tr_*, then connected, codes, sizes, counters, errors.
+    /// connect, page, tr_*, host samples, then connected, codes, sizes, counters, errors.
     pub lines: Vec<TsungLine>,
 }
 
@@ -174,6 +183,8 @@ pub struct TsungView {
     bytes_received: u64,
     bytes_sent: u64,
     connections_seen: bool,
+    /// One state per (host, metric) seen, in order of first appearance.
+    hosts: Vec<HostState>,
 }
 
 impl TsungView {
@@ -195,6 +206,7 @@ impl TsungView {
             bytes_received: 0,
             bytes_sent: 0,
             connections_seen: false,
+            hosts: Vec::new(),
         }
     }
 
@@ -223,6 +235,7 @@ impl TsungView {
             let summary = s.transactions.get(i).unwrap_or(&empty);
             lines.extend(state.line(summary).map(TsungLine::Sample));
         }
+        self.host_lines(s, &mut lines);
 
         if self.connections_seen || s.connections_opened + s.connections_closed > 0 {
             self.connections_seen = true;
@@ -278,6 +291,38 @@ impl TsungView {
         TsungBlock {
             dump_at: s.dump_at,
             lines,
+        }
+    }
+}
+
+impl TsungView {
+    /// The host sample lines: every (host, metric) seen so far, zeros when it has no value in
+    /// this interval.
+    fn host_lines(&mut self, s: &IntervalSummary, lines: &mut Vec<TsungLine>) {
+        for h in &s.monitor {
+            for metric in HostMetric::ALL {
+                if h.get(metric).is_some()
+                    && !self
+                        .hosts
+                        .iter()
+                        .any(|st| st.metric == metric && st.node == h.node)
+                {
+                    self.hosts.push(HostState::new(metric, h.node.clone()));
+                }
+            }
+        }
+        for state in &mut self.hosts {
+            let value = s
+                .monitor
+                .iter()
+                .find(|h| h.node == state.node)
+                .and_then(|h| h.get(state.metric));
+            if let Some(sample) = state.line(value) {
+                lines.push(TsungLine::Host {
+                    node: state.node.clone(),
+                    sample,
+                });
+            }
         }
     }
 }

@@ -125,6 +125,20 @@ pub fn atom(name: &str) -> String {
     out
 }
 
+/// A string as Erlang's `~p` prints a printable list: in double quotes, `"` and `\\` escaped.
+pub fn string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

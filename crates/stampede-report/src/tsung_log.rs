@@ -48,6 +48,21 @@ pub fn render_block(block: &TsungBlock) -> String {
                     s.global_count
                 );
             }
+            TsungLine::Host { node, sample: s } => {
+                let _ = writeln!(
+                    out,
+                    "stats: {{{},{}}} {} {} {} {} {} {} {}",
+                    erlang::atom(&s.name),
+                    erlang::string(node),
+                    s.count,
+                    erlang::num(s.mean),
+                    erlang::num(s.stddev),
+                    erlang::float(s.max),
+                    erlang::float(s.min),
+                    erlang::num(s.global_mean),
+                    s.global_count
+                );
+            }
             TsungLine::Count { name, delta, total } => {
                 let _ = writeln!(out, "stats: {} {delta} {total}", erlang::atom(name));
             }
@@ -152,6 +167,46 @@ impl TsungLogWriter {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn host_samples_are_tsung_os_mon_lines() {
+        use stampede_metrics::{HostSample, IntervalSummary};
+        let layout = Layout::default();
+        let first = IntervalSummary {
+            dump_at: 1_700_000_010,
+            monitor: vec![HostSample {
+                node: "tsung_controller@box".into(),
+                cpu: Some(12.5),
+                freemem: Some(1024.0),
+                load: Some(0.25),
+                recvpackets: Some(30),
+                sentpackets: None,
+            }],
+            ..IntervalSummary::default()
+        };
+        let second = IntervalSummary {
+            dump_at: 1_700_000_020,
+            monitor: vec![HostSample {
+                node: "tsung_controller@box".into(),
+                cpu: Some(37.5),
+                ..HostSample::default()
+            }],
+            ..first.clone()
+        };
+        let text = render_all(&layout, &[first, second], None);
+        let expected = [
+            "stats: {cpu,\"tsung_controller@box\"} 1 12.5 0 12.5 12.5 0 0",
+            "stats: {freemem,\"tsung_controller@box\"} 1 1024.0 0 1024.0 1024.0 0 0",
+            "stats: {load,\"tsung_controller@box\"} 1 0.25 0 0.25 0.25 0 0",
+            "stats: {recvpackets,\"tsung_controller@box\"} 1 30 0 30.0 30.0 0 0",
+            "stats: {cpu,\"tsung_controller@box\"} 1 37.5 0.0 37.5 12.5 12.5 1",
+            "stats: {freemem,\"tsung_controller@box\"} 0 0 0 1024.0 1024.0 1024.0 1",
+        ];
+        for line in expected {
+            assert!(text.contains(line), "missing `{line}` in:\n{text}");
+        }
+        assert!(!text.contains("sentpackets"), "{text}");
+    }
 
     #[test]
     fn end_monitor_is_an_erlang_timestamp() {

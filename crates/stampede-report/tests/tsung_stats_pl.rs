@@ -223,3 +223,68 @@ fn tsung_stats_pl_reads_our_log_and_agrees() {
     assert_eq!(ours.main[0].count, stats.totals.request.count);
     assert!(tables.main[0].count < ours.main[0].count);
 }
+
+/// The generator host's samples (`{cpu,"tsung_controller@HOST"}` …) land in tsung_stats.pl's
+/// "Server monitoring" table, with the interval extremes we wrote.
+#[test]
+fn tsung_stats_pl_reads_host_samples() {
+    use stampede_metrics::HostSample;
+    let script = match find_script() {
+        Ok(s) => s,
+        Err(why) => {
+            eprintln!("SKIPPED: {why}");
+            return;
+        }
+    };
+    let (stats, agg, _) = synthetic::run(Synthetic {
+        duration_s: 60,
+        users_per_second: 2,
+        ..Synthetic::default()
+    });
+    let series: Vec<_> = agg
+        .series()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut s = s.clone();
+            s.monitor = vec![HostSample {
+                node: "tsung_controller@box".into(),
+                cpu: Some(10.0 + 10.0 * i as f64),
+                freemem: Some(2000.0 - 100.0 * i as f64),
+                load: Some(0.5 + 0.25 * i as f64),
+                recvpackets: Some(1000 * (i as u64 + 1)),
+                sentpackets: Some(500),
+            }];
+            s
+        })
+        .collect();
+    assert!(series.len() >= 5);
+    let dir = tempfile::tempdir().unwrap();
+    let log =
+        stampede_report::render_all(&stats.layout, &series, Some(std::time::SystemTime::now()));
+    assert!(log.contains("stats: {cpu,\"tsung_controller@box\"} 1 10.0 0 10.0 10.0 0 0\n"));
+    std::fs::write(dir.path().join("tsung.log"), log).unwrap();
+    let out = Command::new("perl")
+        .arg(&script)
+        .arg("--noplot")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "tsung_stats.pl failed: {stderr}");
+    assert!(!stderr.contains("Use of uninitialized"), "{stderr}");
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("Server monitoring"), "no os_mon table");
+    let last = (series.len() - 1) as f64;
+    // tsung_stats.pl names a controller sample `metric:os_mon@NODE`.
+    let cpu = row(&html, "cpu:os_mon@tsung_controller@box").expect("cpu row");
+    assert_eq!(cpu[0], format!("{:.2} %", 10.0 + 10.0 * last), "{cpu:?}");
+    let free = row(&html, "freemem:os_mon@tsung_controller@box").expect("freemem row");
+    assert_eq!(
+        free[1],
+        format!("{:.2} MB", 2000.0 - 100.0 * last),
+        "{free:?}"
+    );
+    assert!(row(&html, "load:os_mon@tsung_controller@box").is_some());
+    assert!(row(&html, "recvpackets:os_mon@tsung_controller@box").is_some());
+}

@@ -11,7 +11,7 @@
 //! (sampled every flush, as the single-process engine does).
 
 use crate::protocol::unix_ns;
-use stampede_engine::RunObserver;
+use stampede_engine::{LogLevel, Monitoring, RunObserver};
 use stampede_metrics::{
     Aggregator, ClosedInterval, IntervalClock, IntervalSummary, Layout, Snapshot,
 };
@@ -42,6 +42,8 @@ pub(crate) struct IntervalMerger {
     series: Vec<IntervalSummary>,
     users_max: i64,
     connected_max: i64,
+    /// The controller host's OS metrics and the munin nodes, read at each close.
+    monitoring: Option<Monitoring>,
 }
 
 impl IntervalMerger {
@@ -58,7 +60,14 @@ impl IntervalMerger {
             series: Vec::new(),
             users_max: 0,
             connected_max: 0,
+            monitoring: None,
         }
+    }
+
+    /// Samples `monitoring` into every interval closed from now on.
+    pub fn with_monitoring(mut self, monitoring: Monitoring) -> Self {
+        self.monitoring = Some(monitoring);
+        self
     }
 
     /// The run interval an agent interval ending at `end_ns` (agent clock) belongs to.
@@ -173,6 +182,13 @@ impl IntervalMerger {
         }
         let wall = self.start_wall + Duration::from_nanos(end_ns);
         let dump_at = i64::try_from(unix_ns(wall) / 1_000_000_000).unwrap_or(i64::MAX);
+        if let Some(monitoring) = &mut self.monitoring {
+            let (samples, problems) = monitoring.sample();
+            for p in &problems {
+                observer.log(LogLevel::Warning, p);
+            }
+            self.aggregator.set_monitor(samples);
+        }
         let closed = self
             .aggregator
             .close_interval(IntervalClock { end_ns, dump_at });

@@ -19,7 +19,8 @@ use link::{AgentLink, Event, describe_exit};
 use merge::IntervalMerger;
 use phases::PhaseTracker;
 use stampede_engine::{
-    LiveStatus, LogLevel, RunEnd, RunObserver, RunStarted, RunSummary, StopHandle, StopKind,
+    LiveStatus, LogLevel, Monitoring, RunEnd, RunObserver, RunStarted, RunSummary, StopHandle,
+    StopKind,
 };
 use stampede_metrics::Layout;
 use stampede_model::Scenario;
@@ -313,12 +314,14 @@ impl Controller<'_> {
             }
         }
         self.phases = Some(PhaseTracker::new(planned, count));
-        self.merger = Some(IntervalMerger::new(
-            &self.layout,
-            count,
-            self.config.run.interval,
-            start.wall,
-        ));
+        let mut merger =
+            IntervalMerger::new(&self.layout, count, self.config.run.interval, start.wall);
+        if self.config.run.monitor_host {
+            // Sampled here once for the whole run; the agents do not sample.
+            merger =
+                merger.with_monitoring(Monitoring::start(&self.scenario, self.config.run.interval));
+        }
+        self.merger = Some(merger);
         self.observer.run_started(&RunStarted {
             seed: self.seed,
             workers: self.agents.iter().map(|a| a.workers).sum(),

@@ -2,6 +2,7 @@
 //! fetched), generated from a [`StatsFile`].
 
 mod chart;
+mod monitor;
 
 use crate::columns::{RateRow, Rules, SampleRow, TsungTables};
 use crate::human;
@@ -144,7 +145,12 @@ impl Page<'_> {
             esc(&run.scenario.path)
         );
         self.verdict();
-        self.w("<nav class=\"toc\"><a href=\"#graphs\">Graphs</a><a href=\"#main\">Main statistics</a><a href=\"#transactions\">Transactions</a><a href=\"#requests\">Requests</a><a href=\"#sessions\">Sessions</a><a href=\"#network\">Network</a><a href=\"#counters\">Counters</a><a href=\"#codes\">HTTP codes</a><a href=\"#errors\">Errors</a><a href=\"#run\">Run</a></nav>");
+        let monitor_rows = monitor::rows(&stats.intervals);
+        self.w("<nav class=\"toc\"><a href=\"#graphs\">Graphs</a><a href=\"#main\">Main statistics</a><a href=\"#transactions\">Transactions</a><a href=\"#requests\">Requests</a><a href=\"#sessions\">Sessions</a><a href=\"#network\">Network</a>");
+        if !monitor_rows.is_empty() {
+            self.w("<a href=\"#monitoring\">Server monitoring</a>");
+        }
+        self.w("<a href=\"#counters\">Counters</a><a href=\"#codes\">HTTP codes</a><a href=\"#errors\">Errors</a><a href=\"#run\">Run</a></nav>");
         let tables = TsungTables::compute(stats, Rules::Stampede);
         self.graphs();
         self.main_statistics(&tables);
@@ -152,6 +158,7 @@ impl Page<'_> {
         self.requests();
         self.sessions();
         self.network(&tables);
+        self.monitoring(&monitor_rows);
         self.counters(&tables);
         self.codes(&tables);
         self.errors(&tables);
@@ -756,6 +763,26 @@ impl Page<'_> {
             );
         }
         self.w("</section>");
+    }
+
+    /// Only when some host was monitored.
+    fn monitoring(&mut self, rows: &[monitor::MonitorRow]) {
+        if rows.is_empty() {
+            return;
+        }
+        self.w("<section id=\"monitoring\"><h2>Server monitoring</h2><p class=\"hint\">OS metrics of the monitored hosts, read once per interval (the generator's own machine is always monitored; cpu: 100 % = every core busy).</p><div class=\"table-wrap\"><table><thead><tr><th>Host</th><th>Metric</th><th>Highest interval mean</th><th>Lowest interval mean</th><th>Mean</th></tr></thead><tbody>");
+        for r in rows {
+            let _ = write!(
+                self.out,
+                "<tr><td>{}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td></tr>",
+                esc(&r.node),
+                r.label(),
+                r.highest,
+                r.lowest,
+                r.mean
+            );
+        }
+        self.w("</tbody></table></div></section>");
     }
 
     fn counters(&mut self, tables: &TsungTables) {

@@ -436,6 +436,7 @@ pub(crate) fn monitoring(el: &Element, cx: &mut Lower<'_>) -> Vec<Monitor> {
         } else {
             None
         };
+        monitor_warnings(m, &host, batch, &kind, mysqladmin.is_some(), cx);
         out.push(Monitor {
             host,
             batch,
@@ -444,4 +445,74 @@ pub(crate) fn monitoring(el: &Element, cx: &mut Lower<'_>) -> Vec<Monitor> {
         });
     }
     out
+}
+
+/// Warnings for the `<monitor>` entries that are not sampled: only `erlang` monitors of this
+/// machine and `munin` monitors are (the generator's own machine is always monitored).
+fn monitor_warnings(
+    m: &Element,
+    host: &str,
+    batch: bool,
+    kind: &MonitorKind,
+    mysqladmin: bool,
+    cx: &mut Lower<'_>,
+) {
+    const ALWAYS: &str = "this machine is always monitored: `{cpu,\"tsung_controller@HOST\"}`, \
+                          `freemem`, `load` and packets are in tsung.log and the report";
+    let what = match kind {
+        _ if batch => Some((
+            m.value_span("batch"),
+            format!(
+                "the nodes of batch job `{host}` are not monitored: Stampede does not query \
+                 batch schedulers"
+            ),
+        )),
+        MonitorKind::Snmp { .. } => Some((
+            m.value_span("type"),
+            format!("`{host}` is not monitored: SNMP monitoring is not supported"),
+        )),
+        // Polled over munin-node's TCP protocol, wherever it is.
+        MonitorKind::Munin { .. } => None,
+        MonitorKind::Erlang if !is_this_machine(host) => Some((
+            m.value_span("host"),
+            format!(
+                "`{host}` is not monitored: it is not this machine, and Stampede does not \
+                 start a monitoring agent on other hosts (Tsung starts an Erlang node there \
+                 over ssh)"
+            ),
+        )),
+        MonitorKind::Erlang => None,
+    };
+    if let Some((span, message)) = what {
+        cx.diags
+            .warning("unsupported-monitor", span, message)
+            .help(ALWAYS);
+    }
+    if mysqladmin && let Some(my) = m.child("mysqladmin") {
+        cx.diags.warning(
+            "unsupported-monitor",
+            my.name_span,
+            format!(
+                "MySQL statistics of `{host}` (`mysql_threads`, `mysql_questions` from \
+                 `mysqladmin status`) are not collected"
+            ),
+        );
+    }
+}
+
+/// Whether `host` names this machine: `localhost`, a loopback address or its host name.
+fn is_this_machine(host: &str) -> bool {
+    let host = host.trim();
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    if let Ok(ip) = host.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
+        return ip.is_loopback();
+    }
+    let Ok(name) = std::fs::read_to_string("/proc/sys/kernel/hostname") else {
+        return false;
+    };
+    let full = name.trim();
+    let short = full.split('.').next().unwrap_or(full);
+    !full.is_empty() && (host.eq_ignore_ascii_case(full) || host.eq_ignore_ascii_case(short))
 }
