@@ -13,8 +13,7 @@
 //! that name this machine are sampled too, under `os_mon@HOST` as Tsung names them.
 
 use stampede_metrics::HostSample;
-use stampede_model::{MonitorKind, Scenario};
-use std::net::IpAddr;
+use stampede_model::{Monitor, MonitorKind, Scenario};
 use std::path::PathBuf;
 
 /// Cumulative CPU time of `/proc/stat`'s first line (clock ticks).
@@ -125,18 +124,7 @@ fn full_hostname() -> Option<String> {
 /// Whether `host` (a `<monitor host>`) is this machine: `localhost`, a loopback address, or
 /// this machine's host name (full or short).
 pub fn is_this_machine(host: &str) -> bool {
-    let host = host.trim();
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
-        return ip.is_loopback();
-    }
-    let Some(full) = full_hostname() else {
-        return false;
-    };
-    let short = full.split('.').next().unwrap_or(&full);
-    host.eq_ignore_ascii_case(&full) || host.eq_ignore_ascii_case(short)
+    Monitor::names_this_machine(host, full_hostname().as_deref())
 }
 
 /// Tsung's node names of the hosts this process samples for `scenario`: the controller

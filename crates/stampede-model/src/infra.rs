@@ -118,6 +118,25 @@ pub struct Monitor {
     pub mysqladmin: Option<MysqlAdmin>,
 }
 
+impl Monitor {
+    /// Whether `host` (a `<monitor host>`) names the machine called `hostname` (its full host
+    /// name, when known): `localhost`, a loopback address, or that name in full or short form.
+    pub fn names_this_machine(host: &str, hostname: Option<&str>) -> bool {
+        let host = host.trim();
+        if host.eq_ignore_ascii_case("localhost") {
+            return true;
+        }
+        if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
+            return ip.is_loopback();
+        }
+        let Some(full) = hostname.map(str::trim).filter(|h| !h.is_empty()) else {
+            return false;
+        };
+        let short = full.split('.').next().unwrap_or(full);
+        host.eq_ignore_ascii_case(full) || host.eq_ignore_ascii_case(short)
+    }
+}
+
 /// How a host is monitored.
 #[derive(Clone, Debug, PartialEq)]
 pub enum MonitorKind {
@@ -158,4 +177,32 @@ pub struct MysqlAdmin {
     pub port: u16,
     pub username: String,
     pub password: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Monitor;
+
+    #[test]
+    fn loopback_and_own_names_are_this_machine() {
+        let here = Some("box.example.org");
+        for h in [
+            "localhost",
+            "LOCALHOST",
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "[::1]",
+            " box ",
+            "BOX.example.org",
+        ] {
+            assert!(Monitor::names_this_machine(h, here), "{h}");
+        }
+        for h in ["10.0.0.5", "db.example.org", "::2", "", "boxer"] {
+            assert!(!Monitor::names_this_machine(h, here), "{h}");
+        }
+        assert!(!Monitor::names_this_machine("box", None));
+        assert!(!Monitor::names_this_machine("box", Some("  ")));
+        assert!(Monitor::names_this_machine("localhost", None));
+    }
 }

@@ -502,17 +502,6 @@ fn monitor_warnings(
 
 /// Whether `host` names this machine: `localhost`, a loopback address or its host name.
 fn is_this_machine(host: &str) -> bool {
-    let host = host.trim();
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    if let Ok(ip) = host.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
-        return ip.is_loopback();
-    }
-    let Ok(name) = std::fs::read_to_string("/proc/sys/kernel/hostname") else {
-        return false;
-    };
-    let full = name.trim();
-    let short = full.split('.').next().unwrap_or(full);
-    !full.is_empty() && (host.eq_ignore_ascii_case(full) || host.eq_ignore_ascii_case(short))
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok();
+    Monitor::names_this_machine(host, name.as_deref())
 }
