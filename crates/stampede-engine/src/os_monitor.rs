@@ -299,20 +299,10 @@ mod tests {
     }
 
     #[test]
-    fn loopback_names_are_this_machine() {
-        for h in [
-            "localhost",
-            "LOCALHOST",
-            "127.0.0.1",
-            "127.1.2.3",
-            "::1",
-            "[::1]",
-        ] {
-            assert!(is_this_machine(h), "{h}");
-        }
-        for h in ["10.0.0.5", "db.example.invalid", "::2", ""] {
-            assert!(!is_this_machine(h), "{h}");
-        }
+    fn this_machine_is_known_by_its_host_name() {
+        // The rules themselves are tested with `Monitor::names_this_machine`.
+        assert!(is_this_machine("localhost"));
+        assert!(!is_this_machine("db.example.invalid"));
         if let Some(name) = full_hostname() {
             assert!(is_this_machine(&name));
         }

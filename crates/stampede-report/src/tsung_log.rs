@@ -15,7 +15,7 @@
 
 use crate::erlang;
 use crate::error::ReportError;
-use stampede_metrics::{IntervalSummary, Layout, TsungBlock, TsungLine, TsungView};
+use stampede_metrics::{IntervalSummary, Layout, TsungBlock, TsungLine, TsungSample, TsungView};
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -24,6 +24,21 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The file's name in a run directory (Tsung's default; `-m` changes it in Tsung).
 pub const TSUNG_LOG: &str = "tsung.log";
+
+/// The seven numbers of a sample line after its name, and the newline.
+fn sample_fields(out: &mut String, s: &TsungSample) {
+    let _ = writeln!(
+        out,
+        " {} {} {} {} {} {} {}",
+        s.count,
+        erlang::num(s.mean),
+        erlang::num(s.stddev),
+        erlang::float(s.max),
+        erlang::float(s.min),
+        erlang::num(s.global_mean),
+        s.global_count
+    );
+}
 
 /// One block of text, exactly as written to the file.
 pub fn render_block(block: &TsungBlock) -> String {
@@ -35,33 +50,17 @@ pub fn render_block(block: &TsungBlock) -> String {
                 let _ = writeln!(out, "stats: users {current} {max}");
             }
             TsungLine::Sample(s) => {
-                let _ = writeln!(
-                    out,
-                    "stats: {} {} {} {} {} {} {} {}",
-                    erlang::atom(&s.name),
-                    s.count,
-                    erlang::num(s.mean),
-                    erlang::num(s.stddev),
-                    erlang::float(s.max),
-                    erlang::float(s.min),
-                    erlang::num(s.global_mean),
-                    s.global_count
-                );
+                let _ = write!(out, "stats: {}", erlang::atom(&s.name));
+                sample_fields(&mut out, s);
             }
             TsungLine::Host { node, sample: s } => {
-                let _ = writeln!(
+                let _ = write!(
                     out,
-                    "stats: {{{},{}}} {} {} {} {} {} {} {}",
+                    "stats: {{{},{}}}",
                     erlang::atom(&s.name),
-                    erlang::string(node),
-                    s.count,
-                    erlang::num(s.mean),
-                    erlang::num(s.stddev),
-                    erlang::float(s.max),
-                    erlang::float(s.min),
-                    erlang::num(s.global_mean),
-                    s.global_count
+                    erlang::string(node)
                 );
+                sample_fields(&mut out, s);
             }
             TsungLine::Count { name, delta, total } => {
                 let _ = writeln!(out, "stats: {} {delta} {total}", erlang::atom(name));

@@ -153,14 +153,39 @@ fn check_counter(html: &str, r: &RateRow, with_mean_rate: bool) {
     assert_eq!(total, &r.total.to_string(), "{} total", r.name);
 }
 
+/// The script, or `None` after saying why the test skips.
+fn script_or_skip() -> Option<PathBuf> {
+    find_script()
+        .map_err(|why| eprintln!("SKIPPED: {why}"))
+        .ok()
+}
+
+/// Runs tsung_stats.pl on `tsung.log` in `dir` (with graphs when gnuplot is there) and
+/// returns its `report.html`, after checking it ran cleanly.
+fn run_stats_pl(script: &std::path::Path, dir: &std::path::Path) -> String {
+    let gnuplot = Command::new("gnuplot")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let mut cmd = Command::new("perl");
+    cmd.arg(script).current_dir(dir);
+    if !gnuplot {
+        cmd.arg("--noplot");
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "tsung_stats.pl failed: {stderr}");
+    assert!(
+        !stderr.contains("Use of uninitialized") && !stderr.contains("Argument \""),
+        "{stderr}"
+    );
+    std::fs::read_to_string(dir.join("report.html")).unwrap()
+}
+
 #[test]
 fn tsung_stats_pl_reads_our_log_and_agrees() {
-    let script = match find_script() {
-        Ok(s) => s,
-        Err(why) => {
-            eprintln!("SKIPPED: {why}");
-            return;
-        }
+    let Some(script) = script_or_skip() else {
+        return;
     };
     let (stats, agg, _) = synthetic::run(Synthetic {
         duration_s: 95,
@@ -174,23 +199,7 @@ fn tsung_stats_pl_reads_our_log_and_agrees() {
         Some(std::time::SystemTime::now()),
     );
     std::fs::write(dir.path().join("tsung.log"), log).unwrap();
-    let gnuplot = Command::new("gnuplot")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let mut cmd = Command::new("perl");
-    cmd.arg(&script).current_dir(dir.path());
-    if !gnuplot {
-        cmd.arg("--noplot");
-    }
-    let out = cmd.output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "tsung_stats.pl failed: {stderr}");
-    assert!(
-        !stderr.contains("Use of uninitialized") && !stderr.contains("Argument \""),
-        "{stderr}"
-    );
-    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let html = run_stats_pl(&script, dir.path());
 
     let tables = TsungTables::compute(&stats, Rules::TsungStatsPl);
     assert!(tables.main.len() >= 4 && tables.transactions.len() == 3);
@@ -229,12 +238,8 @@ fn tsung_stats_pl_reads_our_log_and_agrees() {
 #[test]
 fn tsung_stats_pl_reads_host_samples() {
     use stampede_metrics::HostSample;
-    let script = match find_script() {
-        Ok(s) => s,
-        Err(why) => {
-            eprintln!("SKIPPED: {why}");
-            return;
-        }
+    let Some(script) = script_or_skip() else {
+        return;
     };
     let (stats, agg, _) = synthetic::run(Synthetic {
         duration_s: 60,
@@ -264,16 +269,7 @@ fn tsung_stats_pl_reads_host_samples() {
         stampede_report::render_all(&stats.layout, &series, Some(std::time::SystemTime::now()));
     assert!(log.contains("stats: {cpu,\"tsung_controller@box\"} 1 10.0 0 10.0 10.0 0 0\n"));
     std::fs::write(dir.path().join("tsung.log"), log).unwrap();
-    let out = Command::new("perl")
-        .arg(&script)
-        .arg("--noplot")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "tsung_stats.pl failed: {stderr}");
-    assert!(!stderr.contains("Use of uninitialized"), "{stderr}");
-    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let html = run_stats_pl(&script, dir.path());
     assert!(html.contains("Server monitoring"), "no os_mon table");
     let last = (series.len() - 1) as f64;
     // tsung_stats.pl names a controller sample `metric:os_mon@NODE`.
