@@ -8,7 +8,7 @@
 //! | `/graphs` | response time, throughput, users and connections, HTTP codes, errors, network, over time, with the phases marked |
 //! | `/logs` | the run's log lines and the run directory with download links |
 //! | `POST /api/stop` | stop the run gracefully (the pages ask for confirmation first); after the run with `-k`, close the dashboard |
-//! | `/api/status` | JSON: Tsung's `ts_api:status` fields (`phase`, `phase_total`, `users`, `connected_users`, `request_rate`) and more |
+//! | `/api/status` | JSON: Tsung's `ts_api:status` fields (`phase`, `phase_total`, `users`, `connected_users`, `request_rate`, `cpu_controller`) and more |
 //! | `/api/series`, `/api/logs`, `/api/files` | JSON: interval series, log lines, run-directory listing |
 //! | `/api/events` | server-sent events: `status`, `point`, `log`, `report`, `resync` |
 //! | `/files/PATH` | a file of the run directory (`?download=1` to download) |

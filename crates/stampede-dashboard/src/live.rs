@@ -204,6 +204,7 @@ impl LiveState {
             users: self.status.users,
             connected_users: self.status.connected,
             request_rate: last.as_ref().map_or(0.0, |p| p.rate),
+            cpu_controller: last.as_ref().and_then(|p| p.cpu_controller),
             state: self.status.state.word(),
             outcome,
             title: self.identity.title.clone(),
@@ -353,6 +354,33 @@ mod tests {
         s.apply_status(running(11, None));
         s.apply_interval(&summary);
         assert_eq!(s.status_view().users, 4);
+    }
+
+    #[test]
+    fn the_controller_cpu_comes_from_the_last_interval() {
+        use stampede_metrics::HostSample;
+        let mut s = state();
+        assert_eq!(s.status_view().cpu_controller, None);
+        let host = |node: &str, cpu: f64| HostSample {
+            node: node.into(),
+            cpu: Some(cpu),
+            freemem: None,
+            load: None,
+            recvpackets: None,
+            sentpackets: None,
+        };
+        let summary = IntervalSummary {
+            end_ns: 10_000_000_000,
+            monitor: vec![host("os_mon@db", 90.0), host("tsung_controller@box", 42.5)],
+            ..IntervalSummary::default()
+        };
+        s.apply_interval(&summary);
+        assert_eq!(s.status_view().cpu_controller, Some(42.5));
+        let json = serde_json::to_value(s.status_view()).unwrap();
+        assert_eq!(json["cpu_controller"], 42.5);
+        // An interval without samples (monitoring off in this process) has none.
+        s.apply_interval(&IntervalSummary::default());
+        assert_eq!(s.status_view().cpu_controller, None);
     }
 
     #[test]

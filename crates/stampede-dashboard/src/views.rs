@@ -52,6 +52,9 @@ pub struct SeriesPoint {
     pub codes: BTreeMap<String, u64>,
     /// Errors in the interval by Tsung name (`error_connect_econnrefused`…).
     pub error_classes: BTreeMap<&'static str, u64>,
+    /// CPU use of the generator's machine in the interval (%, 100 = every core busy), when
+    /// it was sampled.
+    pub cpu_controller: Option<f64>,
 }
 
 fn ms(ns: u64) -> f64 {
@@ -89,6 +92,11 @@ impl SeriesPoint {
             bytes_sent: s.bytes_sent,
             codes: s.status.iter().map(|(c, n)| (status_key(c), n)).collect(),
             error_classes: error_classes(&s.errors),
+            cpu_controller: s
+                .monitor
+                .iter()
+                .find(|m| m.node.starts_with("tsung_controller@"))
+                .and_then(|m| m.cpu),
         }
     }
 }
@@ -195,6 +203,9 @@ pub struct StatusView {
     pub connected_users: u64,
     /// Requests per second in the last closed interval.
     pub request_rate: f64,
+    /// CPU use of the generator's machine in the last closed interval (%, 100 = every core
+    /// busy), as Tsung's `cpu_controller`; `None` before the first interval.
+    pub cpu_controller: Option<f64>,
     /// `starting`, `running`, `stopping`, `finished`.
     pub state: &'static str,
     /// How the run ended, once finished.
