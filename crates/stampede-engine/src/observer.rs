@@ -60,59 +60,39 @@ pub trait RunObserver {
 /// No output at all.
 impl RunObserver for () {}
 
-impl<T: RunObserver + ?Sized> RunObserver for &mut T {
-    fn run_started(&mut self, started: &RunStarted<'_>) {
-        (**self).run_started(started);
-    }
-    fn phase_started(&mut self, phase: &PhaseStart) {
-        (**self).phase_started(phase);
-    }
-    fn phase_ended(&mut self, phase: &PhaseEnd) {
-        (**self).phase_ended(phase);
-    }
-    fn interval_closed(&mut self, closed: &ClosedInterval<'_>) {
-        (**self).interval_closed(closed);
-    }
-    fn progress(&mut self, live: &LiveStatus<'_>) {
-        (**self).progress(live);
-    }
-    fn match_logged(&mut self, line: &MatchLine) {
-        (**self).match_logged(line);
-    }
-    fn log(&mut self, level: LogLevel, text: &str) {
-        (**self).log(level, text);
-    }
-    fn traffic_dumped(&mut self, lines: &str) {
-        (**self).traffic_dumped(lines);
-    }
+/// Forwards every method to the observer behind a reference or a box.
+macro_rules! forward_observer {
+    ($($ty:ty),*) => {$(
+        impl<T: RunObserver + ?Sized> RunObserver for $ty {
+            fn run_started(&mut self, started: &RunStarted<'_>) {
+                (**self).run_started(started);
+            }
+            fn phase_started(&mut self, phase: &PhaseStart) {
+                (**self).phase_started(phase);
+            }
+            fn phase_ended(&mut self, phase: &PhaseEnd) {
+                (**self).phase_ended(phase);
+            }
+            fn interval_closed(&mut self, closed: &ClosedInterval<'_>) {
+                (**self).interval_closed(closed);
+            }
+            fn progress(&mut self, live: &LiveStatus<'_>) {
+                (**self).progress(live);
+            }
+            fn match_logged(&mut self, line: &MatchLine) {
+                (**self).match_logged(line);
+            }
+            fn log(&mut self, level: LogLevel, text: &str) {
+                (**self).log(level, text);
+            }
+            fn traffic_dumped(&mut self, lines: &str) {
+                (**self).traffic_dumped(lines);
+            }
+        }
+    )*};
 }
 
-impl<T: RunObserver + ?Sized> RunObserver for Box<T> {
-    fn run_started(&mut self, started: &RunStarted<'_>) {
-        (**self).run_started(started);
-    }
-    fn phase_started(&mut self, phase: &PhaseStart) {
-        (**self).phase_started(phase);
-    }
-    fn phase_ended(&mut self, phase: &PhaseEnd) {
-        (**self).phase_ended(phase);
-    }
-    fn interval_closed(&mut self, closed: &ClosedInterval<'_>) {
-        (**self).interval_closed(closed);
-    }
-    fn progress(&mut self, live: &LiveStatus<'_>) {
-        (**self).progress(live);
-    }
-    fn match_logged(&mut self, line: &MatchLine) {
-        (**self).match_logged(line);
-    }
-    fn log(&mut self, level: LogLevel, text: &str) {
-        (**self).log(level, text);
-    }
-    fn traffic_dumped(&mut self, lines: &str) {
-        (**self).traffic_dumped(lines);
-    }
-}
+forward_observer!(&mut T, Box<T>);
 
 /// Severity of a log message (Tsung's levels that matter for a run).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
