@@ -15,7 +15,7 @@ use stampede_http::{Endpoint, Exchange, HttpClient, Resolver, ResponseExpect};
 use stampede_model::{ErrorClass, Method, RateLimit, RequestId};
 use stampede_scheduler::Arrival;
 use stampede_session::{
-    HeaderSpan, Nanos, ResponseView, SendRequest, Step, Target, TargetRef, User,
+    HeaderSpan, Nanos, RequestBuf, ResponseView, SendRequest, Step, Target, TargetRef, User,
 };
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -192,6 +192,17 @@ impl UserTask {
         if self.w.stopping() {
             return self.stop_now();
         }
+        self.advance(now, None, |user, host, buf| user.on_timer(now, host, buf))
+    }
+
+    /// Gives the user an event (`event` calls one of its `on_*` methods) and carries out the
+    /// step it answers with. `request` is the request the event concerns, if any.
+    fn advance(
+        &mut self,
+        now: Nanos,
+        request: Option<RequestId>,
+        event: impl for<'a> FnOnce(&'a mut User, &mut WorkerHost, &'a mut RequestBuf) -> Step<'a>,
+    ) -> Next {
         let Self {
             user,
             client,
@@ -204,8 +215,8 @@ impl UserTask {
         with_local(|l| {
             let mut ctx = l.ctx.borrow_mut();
             let Ctx { host, buf, .. } = &mut *ctx;
-            host.begin(user.session(), None);
-            let step = user.on_timer(now, host, buf);
+            host.begin(user.session(), request);
+            let step = event(user, host, buf);
             convert(step, now, req, target, endpoint, client, applied, host)
         })
     }
@@ -316,21 +327,8 @@ impl UserTask {
 
     /// A failure before anything was sent (name resolution).
     fn transport_error(&mut self, now: Nanos, request: RequestId, class: ErrorClass) -> Next {
-        let Self {
-            user,
-            client,
-            req,
-            target,
-            endpoint,
-            applied,
-            ..
-        } = self;
-        with_local(|l| {
-            let mut ctx = l.ctx.borrow_mut();
-            let Ctx { host, buf, .. } = &mut *ctx;
-            host.begin(user.session(), Some(request));
-            let step = user.on_error(now, class, host, buf);
-            convert(step, now, req, target, endpoint, client, applied, host)
+        self.advance(now, Some(request), |user, host, buf| {
+            user.on_error(now, class, host, buf)
         })
     }
 
