@@ -36,11 +36,7 @@ fn demo_runs_from_anywhere_and_the_counts_agree() {
         .current_dir(sandbox.dir.path())
         .output()
         .unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (stdout, _) = succeeded(&out);
     let (app, ours) = counts(&stdout);
     assert!(ours > 0, "{stdout}");
     assert_eq!(app, ours, "{stdout}");

@@ -33,11 +33,7 @@ fn start_runs_the_scenario_and_writes_every_output() {
         &target(&app),
         &["--interval", "1s", "--seed", "11", "--workers", "2"],
     );
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (stdout, stderr) = succeeded(&out);
 
     let dir = sandbox.run_dir();
     assert!(
@@ -139,11 +135,7 @@ fn stats_on_stdout_with_dash_m_dash() {
         ),
     );
     let out = sandbox.start(&file, &target(&app), &["-m", "-", "-w", "0.2"]);
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let (stdout, stderr) = succeeded(&out);
     // Standard output carries only tsung.log; every message went to standard error.
     assert!(stdout.starts_with("# stats: dump at "), "{stdout}");
     assert!(
@@ -300,11 +292,7 @@ fn processes_spread_the_run_and_merge_exactly() {
         &target(&app),
         &["--interval", "1s", "--seed", "5", "--processes", "3"],
     );
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (_, stderr) = succeeded(&out);
     assert!(
         stderr.contains("3 generator processes, as requested"),
         "{stderr}"

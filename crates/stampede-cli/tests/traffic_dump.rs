@@ -167,11 +167,7 @@ fn protocol_dump_has_one_line_per_request() {
         &["--interval", "1s", "--seed", "3", "--workers", "2"],
     );
     let after = unix_now();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    succeeded(&out);
     // The host column is the scenario's server (`--target` only moves the connections).
     check_dump(&sandbox.run_dir(), "localhost", (before, after));
     app.shutdown_blocking();
@@ -189,11 +185,7 @@ fn protocol_local_dump_from_several_processes_lands_in_one_file() {
         &["--interval", "1s", "--seed", "4", "--processes", "2"],
     );
     let after = unix_now();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    succeeded(&out);
     let dir = sandbox.run_dir();
     check_dump(&dir, "localhost", (before, after));
     // No per-process files.

@@ -12,25 +12,35 @@ use stampede_engine::{LogLevel, RunEnd, RunObserver, StopHandle};
 use stampede_metrics::ClosedInterval;
 use stampede_model::Counter;
 
-/// Users arrive for 30 s and loop for a long time: the run only ends when stopped.
-const ENDLESS: &str = r#"<?xml version="1.0"?>
+/// `maxnumber` users arriving at `rate`/s over a phase of `phase_s` seconds, each looping
+/// `loops` times over a request and a 0.05 s think.
+fn looping(phase_s: u32, rate: u32, maxnumber: u32, loops: u32) -> String {
+    format!(
+        r#"<?xml version="1.0"?>
 <tsung loglevel="notice">
   <clients><client host="localhost" maxusers="1000"/></clients>
-  <servers><server host="127.0.0.1" port="{PORT}" type="tcp"/></servers>
+  <servers><server host="127.0.0.1" port="{{PORT}}" type="tcp"/></servers>
   <load>
-    <arrivalphase phase="1" duration="30" unit="second">
-      <users arrivalrate="20" unit="second" maxnumber="60"/>
+    <arrivalphase phase="1" duration="{phase_s}" unit="second">
+      <users arrivalrate="{rate}" unit="second" maxnumber="{maxnumber}"/>
     </arrivalphase>
   </load>
   <sessions>
     <session name="loop" probability="100" type="ts_http">
-      <for from="1" to="100000" incr="1" var="i">
+      <for from="1" to="{loops}" incr="1" var="i">
         <request><http url="/health"/></request>
         <thinktime value="0.05" random="false"/>
       </for>
     </session>
   </sessions>
-</tsung>"#;
+</tsung>"#
+    )
+}
+
+/// Users arrive for 30 s and loop for a long time: the run only ends when stopped.
+fn endless() -> String {
+    looping(30, 20, 60, 100_000)
+}
 
 /// Stops the run after the first closed interval.
 struct StopAfterFirstInterval {
@@ -50,7 +60,7 @@ impl RunObserver for StopAfterFirstInterval {
 
 #[test]
 fn a_stop_reaches_every_agent_and_nothing_measured_is_lost() {
-    let f = Fixture::new(ENDLESS);
+    let f = Fixture::new(&endless());
     let stop = StopHandle::new();
     let mut obs = StopAfterFirstInterval {
         inner: Collected::default(),
@@ -120,28 +130,13 @@ impl RunObserver for KillOne {
 }
 
 /// Fixed work that takes a few seconds: 30 users of 40 requests 0.05 s apart.
-const FEW_SECONDS: &str = r#"<?xml version="1.0"?>
-<tsung loglevel="notice">
-  <clients><client host="localhost" maxusers="1000"/></clients>
-  <servers><server host="127.0.0.1" port="{PORT}" type="tcp"/></servers>
-  <load>
-    <arrivalphase phase="1" duration="1" unit="second">
-      <users arrivalrate="100" unit="second" maxnumber="30"/>
-    </arrivalphase>
-  </load>
-  <sessions>
-    <session name="loop" probability="100" type="ts_http">
-      <for from="1" to="40" incr="1" var="i">
-        <request><http url="/health"/></request>
-        <thinktime value="0.05" random="false"/>
-      </for>
-    </session>
-  </sessions>
-</tsung>"#;
+fn few_seconds() -> String {
+    looping(1, 100, 30, 40)
+}
 
 #[test]
 fn a_killed_agent_is_reported_and_the_run_goes_on() {
-    let f = Fixture::new(FEW_SECONDS);
+    let f = Fixture::new(&few_seconds());
     let mut obs = KillOne {
         inner: Collected::default(),
         victim: 1,
@@ -287,7 +282,7 @@ fn fake_agent(dir: &std::path::Path, frames: &[u8]) -> AgentCommand {
 
 #[test]
 fn an_agent_of_another_protocol_version_is_refused_clearly() {
-    let f = Fixture::new(FEW_SECONDS);
+    let f = Fixture::new(&few_seconds());
     let mut frames = Vec::new();
     write_message(
         &mut frames,
@@ -322,7 +317,7 @@ fn an_agent_of_another_protocol_version_is_refused_clearly() {
 
 #[test]
 fn an_agent_writing_garbage_fails_the_start_without_hanging() {
-    let f = Fixture::new(FEW_SECONDS);
+    let f = Fixture::new(&few_seconds());
     let mut config = f.cluster_config(1);
     config.agent_command = fake_agent(f.dir.path(), b"Listening on port 8080\n");
     let err = run_error(&f, config);
@@ -338,7 +333,7 @@ fn an_agent_writing_garbage_fails_the_start_without_hanging() {
 
 #[test]
 fn a_silent_agent_times_out() {
-    let f = Fixture::new(FEW_SECONDS);
+    let f = Fixture::new(&few_seconds());
     let mut config = f.cluster_config(1);
     config.agent_command = fake_agent(f.dir.path(), b"");
     config.startup_timeout = std::time::Duration::from_millis(500);
@@ -351,7 +346,7 @@ fn a_silent_agent_times_out() {
 
 #[test]
 fn an_agent_that_cannot_load_the_scenario_refuses_with_the_reason() {
-    let f = Fixture::new(FEW_SECONDS);
+    let f = Fixture::new(&few_seconds());
     let mut config = f.cluster_config(2);
     config.scenario = stampede_cluster::ScenarioSource::Path {
         path: f.dir.path().join("missing.xml"),

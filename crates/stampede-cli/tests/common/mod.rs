@@ -321,3 +321,13 @@ pub fn check_tsung_log(path: &Path) -> (usize, u64) {
     }
     (blocks, requests)
 }
+
+/// Standard output and error of a command that must have exited with status 0 (the test
+/// fails with both printed otherwise).
+#[allow(dead_code)]
+pub fn succeeded(out: &Output) -> (String, String) {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    (stdout, stderr)
+}
